@@ -1,0 +1,167 @@
+"""The `eda` command: thin typer commands over the library (no logic of its own).
+
+Heavy imports (torch, PyG, PySpice, the LLM runtime) happen inside the commands that need them,
+so netlist commands answer fast.  A user's mistake prints one line and exits 2; `--debug` shows
+the traceback.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="eda: netlists in, graphs, simulations and models out.")
+_state = {"debug": False}
+
+
+@app.callback()
+def _main(debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors.")) -> None:
+    _state["debug"] = debug
+
+
+def _fail(msg: str, code: int = 2) -> None:
+    typer.echo(msg, err=True)
+    raise typer.Exit(code)
+
+
+def _read(path: Path, fmt: Optional[str] = None):
+    from eda.formats import read
+    if not path.exists():
+        _fail(f"{path}: no such file")
+    return read(path, fmt)
+
+
+def _emit_json(data: dict, out: Optional[Path]) -> None:
+    text = json.dumps(data, indent=2, default=str)
+    if out:
+        from eda.fileio import atomic_write
+        atomic_write(out, text + "\n")
+    else:
+        typer.echo(text)
+
+
+@app.command()
+def info(path: Path = typer.Argument(..., help="Netlist file (any readable format)."),
+         fmt: Optional[str] = typer.Option(None, "--from", help="Input format name."),
+         as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Summary of a netlist: components, nets, kinds, subcircuits, models, directives."""
+    s = _read(path, fmt).summary()
+    if as_json:
+        _emit_json(s, None)
+        return
+    from eda.report import summary_text
+    typer.echo(summary_text(path, s))
+
+
+@app.command()
+def convert(src: Path = typer.Argument(..., help="Input netlist."),
+            out: Path = typer.Option(..., "-o", "--output", help="Output file."),
+            from_fmt: Optional[str] = typer.Option(None, "--from", help="Input format name."),
+            to_fmt: Optional[str] = typer.Option(None, "--to", help="Output format name "
+                                                 "(spice, spectre, cdl, verilog, kicad, kicad-xml, "
+                                                 "circuitjson, yosys-json, json, ...)."),
+            flatten: bool = typer.Option(False, "--flatten", help="Inline subcircuit instances.")) -> None:
+    """Convert a netlist between formats; says what the target format drops."""
+    from eda.fileio import atomic_write
+    from eda.formats import format_for_output, write_text
+    circuit = _read(src, from_fmt)
+    if flatten:
+        from eda.transform import flatten as do_flatten
+        circuit = do_flatten(circuit)
+    fmt = format_for_output(out, to_fmt)
+    text, dropped = write_text(circuit, fmt.name)
+    atomic_write(out, text)
+    for d in dropped[:20]:
+        typer.echo(f"dropped: {d}", err=True)
+    if len(dropped) > 20:
+        typer.echo(f"dropped: ... and {len(dropped) - 20} more", err=True)
+
+
+@app.command()
+def check(path: Path = typer.Argument(..., help="Netlist file."),
+          fmt: Optional[str] = typer.Option(None, "--from", help="Input format name."),
+          as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Electrical rule check: floating and single-pin nets, no ground, source loops, shorts, models."""
+    from eda.check import run_erc
+    circuit = _read(path, fmt)
+    findings = run_erc(circuit)
+    errors = sum(1 for f in findings if f.severity == "error")
+    if as_json:
+        _emit_json({"file": str(path), "errors": errors,
+                    "warnings": len(findings) - errors,
+                    "findings": [f.to_dict() for f in findings]}, None)
+    else:
+        for f in findings:
+            typer.echo(f"{path}: {f.severity}: {f.rule}: {f.message}")
+        typer.echo(f"{path}: {errors} error(s), {len(findings) - errors} warning(s)")
+    if errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def graph(path: Path = typer.Argument(..., help="Netlist file."),
+          view: str = typer.Option("bipartite", "--view", help="component | bipartite | port"),
+          out: Path = typer.Option(..., "-o", "--output", help="OUT.graphml | OUT.json | OUT.pt"),
+          fmt: Optional[str] = typer.Option(None, "--from", help="Input format name.")) -> None:
+    """Write a graph view of a netlist (GraphML, node-link JSON or a PyG .pt file)."""
+    from eda.graph import write_graph
+    if view not in ("component", "bipartite", "port"):
+        _fail(f"unknown view '{view}' (component, bipartite, port)")
+    write_graph(_read(path, fmt), view, out)
+
+
+@app.command()
+def sim(path: list[Path] = typer.Argument(..., help="SPICE deck(s)."),
+        op: bool = typer.Option(False, "--op", help="Operating point."),
+        ac: Optional[str] = typer.Option(None, "--ac", help='AC sweep, e.g. "dec 20 1 1e9".'),
+        tran: Optional[str] = typer.Option(None, "--tran", help='Transient, e.g. "1n 1u".'),
+        dc: Optional[str] = typer.Option(None, "--dc", help='DC sweep, e.g. "V1 0 5 0.1".'),
+        out: Optional[Path] = typer.Option(None, "-o", "--output", help="Results JSON."),
+        plot: Optional[Path] = typer.Option(None, "--plot", help="Plot PNG."),
+        jobs: int = typer.Option(1, "--jobs", "-j", help="Worker processes for many decks.")) -> None:
+    """Simulate with ngspice (the deck's analyses unless some are given)."""
+    from eda.sim.cli_support import run_sim_command
+    run_sim_command(path, op=op, ac=ac, tran=tran, dc=dc, out=out, plot=plot, jobs=jobs,
+                    echo=typer.echo)
+
+
+@app.command()
+def formats() -> None:
+    """List the formats: read/write and what each drops."""
+    from eda.report import formats_table
+    typer.echo(formats_table())
+
+
+def main() -> None:
+    """Entry point: run the app, turning the project's errors into one line and exit 2."""
+    from eda.errors import EdaError
+    debug = "--debug" in sys.argv
+    try:
+        app(standalone_mode=False)
+    except EdaError as e:
+        if debug:
+            raise
+        typer.echo(str(e).splitlines()[0] if str(e) else type(e).__name__, err=True)
+        sys.exit(2)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except (typer.Abort, KeyboardInterrupt):
+        typer.echo("aborted", err=True)
+        sys.exit(130)
+    except Exception as e:  # click usage errors and the like
+        import click
+        if isinstance(e, click.ClickException):
+            e.show()
+            sys.exit(2)
+        if debug:
+            raise
+        typer.echo(f"error: {type(e).__name__}: {e} (run with --debug for a traceback)", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

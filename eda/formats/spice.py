@@ -1,0 +1,531 @@
+"""SPICE netlists (ngspice, HSPICE, LTspice `.net`, Xyce, CDL): reader and writers.
+
+One permissive reader for every dialect: elements become `Component`s with canonical pins,
+`.subckt` blocks become `Subcircuit`s, `.model` cards `Model`s, and every other line (directives,
+control blocks, comments, text after `.end`) is kept as a `Statement` so a same-format write
+round-trips.  `.include`/`.lib` are kept as directives and resolved only on request
+(`resolve_includes`), relative to the including file, with cycle detection.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..errors import NetlistError
+from ..ir import Body, Circuit, Component, Model, Statement, Subcircuit, parse_value, pin_names
+from .registry import Format, register
+from .spice_lex import logical_lines, split_params, strip_comment, tokenize
+
+DIALECTS = ("ngspice", "hspice", "ltspice", "xyce", "cdl")
+_MODEL_RE = re.compile(r"^[ \t]*\.model[ \t]+(\S+)", re.IGNORECASE | re.MULTILINE)
+_BLOCKS = {".control": ".endc", ".verilog": ".endverilog", ".text": ".endtext"}
+_SOURCE_KEYWORDS = frozenset({"VALUE", "TABLE", "LAPLACE", "FREQ", "CHEBYSHEV", "VOL", "CUR"})
+_NODE_COUNT = {"R": 2, "C": 2, "L": 2, "V": 2, "I": 2, "B": 2, "D": 2, "J": 3, "Z": 3,
+               "S": 4, "W": 2, "T": 4, "O": 4, "U": 3, "Y": 4, "F": 2, "H": 2}
+_NEEDS_MODEL = frozenset("DJZSOUY")
+_SPECTRE_RE = re.compile(r"^[ \t]*(simulator[ \t]+lang[ \t]*=[ \t]*spectre|subckt[ \t]|ends\b|"
+                         r"parameters[ \t])", re.MULTILINE)
+
+
+class _Ctx:
+    """Reader state shared by nested bodies of one file."""
+
+    __slots__ = ("path", "models", "circuit", "dialect")
+
+    def __init__(self, path: str, models: set[str], circuit: Circuit | None, dialect: str):
+        self.path, self.models, self.circuit, self.dialect = path, models, circuit, dialect
+
+
+def _is_num(tok: str) -> bool:
+    return parse_value(tok) is not None
+
+
+def _element(toks: list[str], ln: int, ctx: _Ctx, comment: str | None) -> Component:
+    """Build a Component from the tokens of an element line (first token = name)."""
+    name = toks[0]
+    kind = name[0].upper()
+    pos, params = split_params(toks[1:], ctx.path, ln)
+    path = ctx.path
+
+    def need(n: int, what: str) -> None:
+        if len(pos) < n:
+            raise NetlistError(f"{name}: expected {what}", path, ln, len(" ".join(toks)) + 2)
+
+    model = value = None
+    args: list[str] = []
+    if kind in "RCL":
+        need(2, "2 nodes")
+        nets = pos[:2]
+        if len(pos) > 2:
+            value = pos[2]
+            args = pos[3:]
+        elif not params and kind != "R":  # ngspice gives a bare R a default value
+            raise NetlistError(f"{name}: expected a value after the 2 nodes", path, ln,
+                               len(" ".join(toks)) + 2)
+    elif kind == "K":
+        need(3, "inductor names and a coupling factor")
+        args, value = pos[:-1], pos[-1]
+        nets = []
+    elif kind in "VI":
+        need(2, "2 nodes")
+        nets, args = pos[:2], pos[2:]
+    elif kind in "EG":
+        need(2, "2 nodes")
+        third = pos[2].upper() if len(pos) > 2 else ""
+        if third.startswith("POLY"):
+            m = re.match(r"POLY\((\d+)\)", third)
+            nctl = int(m.group(1)) if m else 1
+            need(3 + 2 * nctl, f"{2 * nctl} controlling nodes")
+            nets = pos[:2] + pos[3:3 + 2 * nctl]
+            args = [pos[2]] + pos[3 + 2 * nctl:]
+            return Component(kind, name, nets, pin_names(kind, len(nets)), None, None, params,
+                             args, None, ln, comment)
+        if len(pos) >= 4 and third.split("(")[0].split("{")[0] not in _SOURCE_KEYWORDS:
+            nets = pos[:4]
+            if len(pos) > 4:
+                value, args = pos[4], pos[5:]
+        else:
+            nets, args = pos[:2], pos[2:]
+    elif kind in "FH":
+        need(3, "2 nodes and a controlling source")
+        nets, args = pos[:2], pos[2:]
+    elif kind == "M":
+        need(4, "nodes and a model")
+        if len(pos) == 4:
+            nets, model = pos[:3], pos[3]
+        elif len(pos) == 5:
+            nets, model = pos[:4], pos[4]
+        else:
+            idx = next((i for i in range(4, len(pos)) if pos[i].lower() in ctx.models), -1)
+            if idx < 0:
+                idx = len(pos) - 1 if not _is_num(pos[-1]) else 4
+            nets, model, args = pos[:idx], pos[idx], pos[idx + 1:]
+    elif kind == "Q":
+        need(4, "3 nodes and a model")
+        if len(pos) == 4:
+            nets, model = pos[:3], pos[3]
+        elif pos[3].lower() in ctx.models or (pos[4].lower() not in ctx.models and _is_num(pos[4])):
+            nets, model, args = pos[:3], pos[3], pos[4:]
+        else:
+            nets, model, args = pos[:4], pos[4], pos[5:]
+    elif kind == "X":
+        if "/" in pos:  # CDL: X1 a b / sub
+            k = pos.index("/")
+            need(k + 2, "a subcircuit name after '/'")
+            nets, model, args = pos[:k], pos[k + 1], pos[k + 2:]
+        else:
+            low = [p.lower() for p in pos]
+            if "params:" in low:
+                k = low.index("params:")
+                pos = pos[:k]
+                args = ["params:"]
+            need(1, "a subcircuit name")
+            nets, model = pos[:-1], pos[-1]
+    elif kind in "UYOTP" and (len(pos) < _NODE_COUNT.get(kind, 2) + (kind in _NEEDS_MODEL)
+                              or "(" in pos[0] or "{" in pos[0]):
+        # PSpice digital U, LTspice Y and other dialect variants: keep tokens verbatim
+        need(1, "connections")
+        args = pos
+        nets = [p for p in pos if "(" not in p and "{" not in p and not _is_num(p)]
+        return Component(kind, name, nets, pin_names(kind, len(nets)), None, None, params, args,
+                         {"verbatim": True}, ln, comment)
+    elif kind in _NODE_COUNT:
+        n = _NODE_COUNT[kind]
+        if kind == "D" and len(pos) >= 4 and pos[3].lower() in ctx.models:
+            n = 3
+        if kind in _NEEDS_MODEL or kind == "W":
+            extra = 2 if kind == "W" else 1
+            need(n + extra, f"{n} nodes and a model")
+            nets = pos[:n]
+            if kind == "W":
+                args, model, rest = [pos[n]], pos[n + 1], pos[n + 2:]
+                args += rest
+            else:
+                model, args = pos[n], pos[n + 1:]
+        else:
+            need(n, f"{n} nodes")
+            nets, args = pos[:n], pos[n:]
+    elif kind == "A":  # XSPICE: A1 [a b] %v(c) ~d model
+        need(2, "connections and a model")
+        model, args = pos[-1], pos[:-1]
+        nets = _xspice_nets(args)
+    elif kind.isalpha() or ord(kind) > 127:  # N (OSDI), P (CPL) and other letters: nodes then model
+        need(2, "nodes and a model")
+        nets, model = pos[:-1], pos[-1]
+    else:
+        raise NetlistError(f"expected an element, a directive or a comment, found '{name}'",
+                           path, ln, 1)
+    return Component(kind, name, nets, pin_names(kind, len(nets)), model, value, params, args,
+                     None, ln, comment)
+
+
+def _xspice_nets(args: list[str]) -> list[str]:
+    nets: list[str] = []
+    for a in args:
+        a = a.strip("[]")
+        if not a or a.lower() == "null":
+            continue
+        if a.startswith("%"):
+            inner = a[a.find("(") + 1:a.rfind(")")] if "(" in a else ""
+            nets.extend(x for x in re.split(r"[\s,]+", inner) if x)
+            continue
+        for x in re.split(r"[\s\[\]]+", a):
+            x = x.lstrip("~")
+            if x and x.lower() != "null":
+                nets.append(x)
+    return nets
+
+
+def _lenient_tokens(code: str) -> list[str]:
+    """Tokens of a directive whose brackets do not balance: plain words with `k=v` split."""
+    return [t for t in re.split(r"[\s()]+", code.replace("=", " = ")) if t]
+
+
+def _directive(toks: list[str], code: str, ln: int, ctx: _Ctx) -> Statement | Model:
+    name = toks[0].lower()
+    if name == ".model":
+        if len(toks) < 3:
+            raise NetlistError("expected '.model NAME TYPE ...'", ctx.path, ln, len(code) + 1)
+        mtype = toks[2]
+        rest = toks[3:]
+        if "(" in mtype:  # .model n nmos(level=1)
+            mtype, _, inner = mtype.partition("(")
+            rest = tokenize(inner[:-1], ctx.path, ln) + rest
+        if len(rest) == 1 and rest[0][:1] == "(":
+            rest = tokenize(rest[0][1:-1], ctx.path, ln)
+        pos, params = split_params([t for t in rest if t not in "()"], ctx.path, ln)
+        return Model(toks[1], mtype, params, code, ln)
+    pos, params = split_params(toks[1:], ctx.path, ln) if name in (".param", ".params") else (toks[1:], {})
+    return Statement("directive", code, name, pos, params, ln)
+
+
+def parse_into(body: Body, text: str, path: str, first_line: int = 1,
+               circuit: Circuit | None = None, title: bool = False) -> None:
+    """Parse SPICE text into `body` (subcircuit blocks nest); `title`: first line may be a title."""
+    ctx = _Ctx(path, {m.lower() for m in _MODEL_RE.findall(text)}, circuit,
+               circuit.dialect if circuit and circuit.dialect else "spice")
+    _parse_lines(body, logical_lines(text, first_line), ctx, title)
+
+
+def _parse_lines(top: Body, lines: list[tuple[int, str]], ctx: _Ctx, title: bool) -> None:
+    stack: list[Body] = [top]
+    body = top
+    items = body.items
+    path = ctx.path
+    dialect = ctx.dialect
+    i, n = 0, len(lines)
+    if title and n:
+        ln, raw = lines[0]
+        first = raw.lstrip()[:1]
+        if first not in ("*", ".", ""):
+            try:
+                toks = tokenize(strip_comment(raw)[0], path, ln)
+                if not toks:
+                    raise NetlistError("empty", path, ln, 1)
+                _element(toks, ln, ctx, None)
+            except NetlistError:
+                items.append(Statement("title", raw, line=ln))
+                if isinstance(top, Circuit):
+                    top.title = raw.strip()
+                i = 1
+    while i < n:
+        ln, raw = lines[i]
+        i += 1
+        s = raw.lstrip()
+        c = s[0]
+        if c == "*" or c == "#":
+            items.append(Statement("comment", raw, line=ln))
+            continue
+        code, comment = strip_comment(s, dialect)
+        if not code:
+            items.append(Statement("comment", raw, line=ln))
+            continue
+        if c == ".":
+            word = code.split(None, 1)[0].lower()
+            if word in _BLOCKS:
+                end = _BLOCKS[word]
+                block = [raw]
+                while i < n and not lines[i][1].strip().lower().startswith(end):
+                    if lines[i][1].strip().lower() == ".end":
+                        break  # a control block left open until .end: ngspice accepts it
+                    block.append(lines[i][1])
+                    i += 1
+                if i < n and lines[i][1].strip().lower().startswith(end):
+                    block.append(lines[i][1])
+                    i += 1
+                items.append(Statement("directive", "\n".join(block), word, line=ln))
+                continue
+            try:
+                toks = tokenize(code, path, ln)
+            except NetlistError:
+                if word in (".subckt", ".subcircuit", ".macro", ".param", ".params"):
+                    raise
+                toks = _lenient_tokens(code)  # ngspice keeps going on odd directive text
+            if word in (".subckt", ".macro", ".subcircuit"):
+                pos, params = split_params(toks[1:], path, ln)
+                if not pos:
+                    raise NetlistError("expected a subcircuit name after .subckt", path, ln,
+                                       len(code) + 1)
+                low = [p.lower() for p in pos]
+                if "params:" in low:
+                    pos = pos[:low.index("params:")]
+                sub = Subcircuit(name=pos[0], ports=pos[1:], params=params, line=ln)
+                if comment:
+                    sub.attrs["comment"] = comment
+                items.append(sub)
+                stack.append(sub)
+                body, items = sub, sub.items
+                continue
+            if word in (".ends", ".eom"):
+                if len(stack) == 1:
+                    raise NetlistError(".ends without .subckt", path, ln, 1)
+                stack.pop()
+                body = stack[-1]
+                items = body.items
+                continue
+            if word == ".end" and len(stack) == 1:
+                items.append(Statement("directive", raw, ".end", line=ln))
+                for ln2, rest in lines[i:]:
+                    items.append(Statement("raw", rest, line=ln2))
+                break
+            item = _directive(toks, code, ln, ctx)
+            if comment and isinstance(item, Statement):
+                item.text = s
+            items.append(item)
+            continue
+        if not (c.isalpha() or ord(c) > 127):
+            raise NetlistError(f"expected an element, a directive or a comment, found '{c}'",
+                               path, ln, raw.find(c) + 1)
+        toks = tokenize(code, path, ln)
+        if not toks:
+            raise NetlistError("expected an element name", path, ln, 1)
+        comp = _element(toks, ln, ctx, comment)
+        items.append(comp)
+    if len(stack) > 1:
+        sub = stack[-1]
+        raise NetlistError(f".subckt {sub.name} has no .ends", path, sub.line, 1)  # type: ignore[attr-defined]
+
+
+def _name_instance_pins(circuit: Circuit) -> None:
+    """Give X instances the port names of their subcircuit when it is defined in the file."""
+    defs: dict[str, list[str]] = {}
+    for _, b in circuit.walk():
+        if isinstance(b, Subcircuit):
+            defs.setdefault(b.name.lower(), b.ports)
+    if not defs:
+        return
+    for _, b in circuit.walk():
+        for comp in b.items:
+            if isinstance(comp, Component) and comp.kind == "X" and comp.model:
+                ports = defs.get(comp.model.lower())
+                if ports and len(ports) == len(comp.nets) and len(set(ports)) == len(ports):
+                    comp.pins = tuple(ports)
+
+
+def read_spice(text: str, path: str = "<input>", dialect: str | None = None) -> Circuit:
+    """Read SPICE text (any dialect) into a Circuit.  The first line may be a title."""
+    if _SPECTRE_RE.search(text):  # Spectre syntax in a .sp file (ALIGN decks do this)
+        from .spectre import read_spectre
+        return read_spectre(text, path)
+    if dialect is None:
+        dialect = guess_dialect(text, path)
+    c = Circuit(format="spice", dialect=dialect)
+    parse_into(c, text, path, 1, c, title=True)
+    _name_instance_pins(c)
+    return c
+
+
+def guess_dialect(text: str, path: str = "") -> str:
+    """ngspice unless the file says otherwise (CDL, HSPICE, LTspice, Xyce markers)."""
+    ext = Path(path).suffix.lower()
+    head = text[:20000].lower()
+    if ext in (".cdl", ".aucdl") or "*.pininfo" in head or re.search(r"^x\S*\s.*\s/\s", head, re.M):
+        return "cdl"
+    if ".backanno" in head or ext == ".asc":
+        return "ltspice"
+    if "xyce" in head or ".prnt" in head or re.search(r"^\.print\s+\w+\s+format", head, re.M):
+        return "xyce"
+    if re.search(r"^\.(option|options)\s.*\b(post|probe)\b", head, re.M) or ".alter" in head:
+        return "hspice"
+    return "ngspice"
+
+
+# --------------------------------------------------------------------------- writing
+
+def format_component(c: Component, dialect: str = "ngspice") -> str:
+    """One SPICE element line for a component."""
+    parts = [c.name]
+    if c.attrs.get("verbatim"):
+        parts += c.args
+    elif c.kind == "K":
+        parts += c.args
+        if c.value is not None:
+            parts.append(c.value)
+    elif c.kind == "A":
+        parts += c.args
+        if c.model:
+            parts.append(c.model)
+    elif c.kind in "EG" and c.args and c.args[0].upper().startswith("POLY"):
+        parts += c.nets[:2] + [c.args[0]] + c.nets[2:] + c.args[1:]
+    elif c.kind == "X":
+        parts += c.nets
+        if dialect == "cdl":
+            parts.append("/")
+        parts.append(c.model or "")
+        if c.params and dialect in ("ngspice", "xyce") and "params:" in c.args:
+            parts.append("params:")
+    else:
+        parts += c.nets
+        if c.kind == "W":
+            parts += c.args[:1]
+            if c.model:
+                parts.append(c.model)
+            parts += c.args[1:]
+        else:
+            if c.model:
+                parts.append(c.model)
+            if c.value is not None:
+                parts.append(c.value)
+            parts += c.args
+    parts += [f"{k}={v}" for k, v in c.params.items()]
+    line = " ".join(parts)
+    if c.comment:
+        line += " " + c.comment
+    return line
+
+
+def _format_params(params: dict[str, str]) -> str:
+    return " ".join(f"{k}={v}" for k, v in params.items())
+
+
+def format_item(item, dialect: str = "ngspice") -> str:
+    """SPICE text of one IR item (component, statement, model, or a whole subcircuit block)."""
+    if isinstance(item, Component):
+        if item.kind in ("cell", "part"):
+            return _foreign_component(item)
+        return format_component(item, dialect)
+    if isinstance(item, Subcircuit):
+        head = f".subckt {item.name} {' '.join(item.ports)}".rstrip()
+        if item.params:
+            sep = " params: " if dialect in ("ngspice", "xyce", "ltspice") else " "
+            head += sep + _format_params(item.params)
+        lines = [head]
+        lines += [format_item(i, dialect) for i in item.items]
+        lines.append(f".ends {item.name}")
+        return "\n".join(lines)
+    if isinstance(item, Model):
+        if item.dialect == "spice" and item.text:
+            return item.text
+        return f".model {item.name} {item.type} ({_format_params(item.params)})"
+    if isinstance(item, Statement):
+        if item.dialect != "spice":
+            return _foreign_statement(item)
+        if item.kind == "title":
+            return item.text
+        return item.text
+    raise TypeError(f"not an IR item: {item!r}")
+
+
+def _foreign_component(c: Component) -> str:
+    """A digital cell or board part as a subcircuit instance (pins in order)."""
+    return " ".join([("X" + c.name) if c.name[:1].upper() != "X" else c.name, *c.nets,
+                     c.model or c.kind])
+
+
+def _foreign_statement(s: Statement) -> str:
+    """A statement from another format: as SPICE text when it maps, else a comment."""
+    if s.kind == "comment":
+        t = s.text.strip()
+        for lead in ("//", "*", "#", ";"):
+            if t.startswith(lead):
+                t = t[len(lead):]
+                break
+        return "*" + t
+    if s.name in (".param", "parameters") and s.params:
+        return f".param {_format_params(s.params)}"
+    if s.name in ("include", ".include") and s.args:
+        return f".include {s.args[0]}"
+    return "* [" + s.dialect + "] " + s.text.replace("\n", "\n* ")
+
+
+def write_spice(circuit: Circuit, dialect: str = "ngspice") -> str:
+    """SPICE text of a circuit in one dialect; a title line comes first."""
+    out: list[str] = []
+    items = circuit.items
+    if not items or not (isinstance(items[0], Statement) and items[0].kind == "title"):
+        first = circuit.title or (f"* {Path(circuit.source).name}" if circuit.source else "* eda netlist")
+        out.append(first)
+    out.extend(format_item(i, dialect) for i in items)
+    return "\n".join(out) + "\n"
+
+
+def _spice_lossy(circuit: Circuit) -> list[str]:
+    dropped: list[str] = []
+    for path, body in circuit.walk():
+        for s in body.statements:
+            if s.dialect not in ("spice",) and s.kind != "comment":
+                dropped.append(f"{path}{s.dialect} statement kept as a comment: {s.text[:60]}")
+    return dropped
+
+
+def _sniff(head: str, path: str) -> int:
+    h = head.lower()
+    if re.search(r"^\s*\.(subckt|model|tran|ac|op|end|include|lib|param)\b", h, re.M):
+        return 60
+    return 0
+
+
+def _reader(dialect: str | None):
+    return lambda text, path: read_spice(text, path, dialect)
+
+
+def _writer(dialect: str):
+    return lambda c: write_spice(c, dialect)
+
+
+_DROPS = "non-SPICE statements (kept as comments); digital cells/board parts become X instances"
+register(Format("spice", (".sp", ".cir", ".spice", ".ckt", ".spi", ".sub", ".deck", ".net", ".lib",
+                          ".inc", ".mod"),
+                _reader(None), _writer("ngspice"), _sniff, "SPICE (ngspice dialect when writing)",
+                drops=_DROPS, aliases=("ngspice",), lossy=_spice_lossy))
+register(Format("hspice", (), _reader("hspice"), _writer("hspice"), None, "HSPICE", drops=_DROPS,
+                lossy=_spice_lossy))
+register(Format("ltspice", (), _reader("ltspice"), _writer("ltspice"), None, "LTspice .net netlist",
+                drops=_DROPS, lossy=_spice_lossy))
+register(Format("xyce", (), _reader("xyce"), _writer("xyce"), None, "Xyce", drops=_DROPS,
+                lossy=_spice_lossy))
+register(Format("cdl", (".cdl",), _reader("cdl"), _writer("cdl"), None, "Cadence CDL",
+                drops=_DROPS + "; analyses", lossy=_spice_lossy))
+
+
+# --------------------------------------------------------------------------- includes
+
+def resolve_includes(circuit: Circuit, *, _seen: tuple[str, ...] = ()) -> tuple[list[Circuit], list[str]]:
+    """Read the files named by `.include FILE` / `.lib FILE SECTION`, relative to the circuit's file.
+
+    Returns (included circuits, recursively, in order; warnings for missing files).  A missing
+    include is only a warning here; an include cycle raises NetlistError.
+    """
+    from .registry import read_text
+    here = Path(circuit.source).parent if circuit.source else Path(".")
+    found: list[Circuit] = []
+    warnings: list[str] = []
+    for _, body in circuit.walk():
+        for s in body.statements:
+            if s.name not in (".include", ".inc", ".lib") or not s.args:
+                continue
+            if s.name == ".lib" and len(s.args) < 2:
+                continue
+            target = (here / s.args[0].strip("'\"")).resolve()
+            if str(target) in _seen:
+                raise NetlistError(f"include cycle through {target.name}", circuit.source, s.line, 1)
+            if not target.is_file():
+                warnings.append(f"{circuit.source}:{s.line}: missing include {s.args[0]}")
+                continue
+            sub = read_spice(read_text(target), str(target))
+            sub.source = str(target)
+            found.append(sub)
+            more, warn = resolve_includes(sub, _seen=_seen + (str(target),))
+            found += more
+            warnings += warn
+    return found, warnings

@@ -1,0 +1,184 @@
+"""SPICE lexing: logical lines (continuations, comments) and tokens (groups, `k=v` pairs).
+
+Shared by every SPICE dialect (ngspice, HSPICE, LTspice, Xyce, CDL) and by the Spectre reader's
+`simulator lang=spice` sections.  Errors carry file:line:col.
+"""
+from __future__ import annotations
+
+from ..errors import NetlistError
+
+_OPEN = {"(": ")", "{": "}", "[": "]"}
+_SLOW_CHARS = frozenset("(){}'\"[]")
+
+
+def logical_lines(text: str, first_line: int = 1) -> list[tuple[int, str]]:
+    """(line number, text) of each logical line: `+` continuations joined, blank lines dropped.
+
+    Comment lines (`*`) stay as their own logical lines and do not break a continuation.
+    """
+    out: list[tuple[int, str]] = []
+    append = out.append
+    lines = text.split("\n")
+    if "\r" in text:
+        lines = [ln.rstrip("\r") for ln in lines]
+    last = -1  # index in `out` of the last non-comment line (a continuation target)
+    for i, raw in enumerate(lines):
+        if not raw or raw.isspace():
+            continue
+        c = raw[0] if raw[0] not in " \t" else raw.lstrip()[:1]
+        if c == "+":
+            body = raw.lstrip()[1:]
+            if last >= 0:
+                n, prev = out[last]
+                out[last] = (n, prev + " " + body)
+                continue
+            append((first_line + i, body))   # a stray continuation: treat as its own line
+            last = len(out) - 1
+            continue
+        if last >= 0 and out[last][1].endswith("\\") and c != "*":  # backslash continuation
+            n, prev = out[last]
+            out[last] = (n, prev[:-1] + " " + raw)
+            continue
+        append((first_line + i, raw))
+        if c != "*":
+            last = len(out) - 1
+    return out
+
+
+def strip_comment(line: str, dialect: str = "spice") -> tuple[str, str | None]:
+    """Split off an inline comment (`;`, `$ `, `//`) outside quotes/braces: (code, comment)."""
+    if ";" not in line and "$" not in line and "//" not in line:
+        return line, None
+    depth = 0
+    quote = ""
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == quote:
+                quote = ""
+            continue
+        if ch in "'\"":
+            quote = ch
+        elif ch in "{(":
+            depth += 1
+        elif ch in "})":
+            depth -= 1
+        elif depth <= 0:
+            if ch == ";":
+                return line[:i].rstrip(), line[i:]
+            if ch == "$" and (i == 0 or line[i - 1] in " \t") and line[i + 1:i + 2] != "{":
+                return line[:i].rstrip(), line[i:]
+            if ch == "/" and line.startswith("//", i) and (i == 0 or line[i - 1] in " \t"):
+                return line[:i].rstrip(), line[i:]
+    return line, None
+
+
+def tokenize(line: str, path: str = "", lineno: int | None = None) -> list[str]:
+    """Whitespace tokens, with `(..)`, `{..}`, `'..'`, `".."` groups kept whole and `=` split out.
+
+    A word immediately followed by a group joins it (`sin(0 1 1k)`, `v(out)`).  Commas outside
+    groups separate like spaces.  Unbalanced groups raise NetlistError at their column.
+    """
+    if not _SLOW_CHARS.intersection(line):
+        if "=" not in line:
+            return line.replace(",", " ").split() if "," in line else line.split()
+        return _split_eq(line.replace(",", " ").split() if "," in line else line.split())
+    toks: list[str] = []
+    n = len(line)
+    i = 0
+    cur: list[str] = []
+
+    def flush() -> None:
+        if cur:
+            toks.append("".join(cur))
+            cur.clear()
+
+    while i < n:
+        ch = line[i]
+        if ch in " \t\r\f\v,":
+            flush()
+            i += 1
+        elif ch == "=":
+            flush()
+            toks.append("=")
+            i += 1
+        elif ch in "'\"":
+            j = line.find(ch, i + 1)
+            if j < 0:
+                raise NetlistError(f"unclosed quote {ch}", path, lineno, i + 1)
+            cur.append(line[i:j + 1])
+            i = j + 1
+        elif ch in _OPEN:
+            j = _match(line, i, path, lineno)
+            cur.append(line[i:j + 1])
+            i = j + 1
+        elif ch in ")}]":
+            raise NetlistError(f"unbalanced '{ch}'", path, lineno, i + 1)
+        else:
+            cur.append(ch)
+            i += 1
+    flush()
+    return toks
+
+
+def _match(line: str, i: int, path: str, lineno: int | None) -> int:
+    """Index of the bracket closing the one at `i` (nesting and quotes respected)."""
+    stack = [_OPEN[line[i]]]
+    j = i + 1
+    n = len(line)
+    while j < n:
+        ch = line[j]
+        if ch in _OPEN:
+            stack.append(_OPEN[ch])
+        elif ch in ")}]":
+            if ch != stack[-1]:
+                raise NetlistError(f"expected '{stack[-1]}', found '{ch}'", path, lineno, j + 1)
+            stack.pop()
+            if not stack:
+                return j
+        elif ch in "'\"":
+            k = line.find(ch, j + 1)
+            if k < 0:
+                raise NetlistError(f"unclosed quote {ch}", path, lineno, j + 1)
+            j = k
+        j += 1
+    raise NetlistError(f"unclosed '{line[i]}' (expected '{stack[-1]}')", path, lineno, i + 1)
+
+
+def _split_eq(toks: list[str]) -> list[str]:
+    out: list[str] = []
+    for t in toks:
+        if "=" in t and t != "=":
+            k, _, v = t.partition("=")
+            if k:
+                out.append(k)
+            out.append("=")
+            if v:
+                out.append(v)
+        else:
+            out.append(t)
+    return out
+
+
+def split_params(toks: list[str], path: str = "", lineno: int | None = None,
+                 ) -> tuple[list[str], dict[str, str]]:
+    """Positional tokens and `key=value` parameters (order kept) from a token list."""
+    if "=" not in toks:
+        return toks, {}
+    pos: list[str] = []
+    params: dict[str, str] = {}
+    i, n = 0, len(toks)
+    while i < n:
+        t = toks[i]
+        if i + 1 < n and toks[i + 1] == "=":
+            if i + 2 >= n or toks[i + 2] == "=":
+                raise NetlistError(f"expected a value after '{t}='", path, lineno, None)
+            if pos and params:
+                pass
+            params[t] = toks[i + 2]
+            i += 3
+        elif t == "=":
+            raise NetlistError("'=' without a name before it", path, lineno, None)
+        else:
+            pos.append(t)
+            i += 1
+    return pos, params
