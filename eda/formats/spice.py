@@ -8,13 +8,15 @@ round-trips.  `.include`/`.lib` are kept as directives and resolved only on requ
 """
 from __future__ import annotations
 
+import gc
+import itertools
 import re
 from pathlib import Path
 
 from ..errors import NetlistError
 from ..ir import Body, Circuit, Component, Model, Statement, Subcircuit, parse_value, pin_names
 from .registry import Format, register
-from .spice_lex import logical_lines, split_params, strip_comment, tokenize
+from .spice_lex import iter_logical_lines, split_params, strip_comment, tokenize
 
 DIALECTS = ("ngspice", "hspice", "ltspice", "xyce", "cdl")
 _MODEL_RE = re.compile(r"^[ \t]*\.model[ \t]+(\S+)", re.IGNORECASE | re.MULTILINE)
@@ -204,56 +206,119 @@ def parse_into(body: Body, text: str, path: str, first_line: int = 1,
     """Parse SPICE text into `body` (subcircuit blocks nest); `title`: first line may be a title."""
     ctx = _Ctx(path, {m.lower() for m in _MODEL_RE.findall(text)}, circuit,
                circuit.dialect if circuit and circuit.dialect else "spice")
-    _parse_lines(body, logical_lines(text, first_line), ctx, title)
+    _parse_lines(body, iter_logical_lines(text, first_line), ctx, title)
 
 
-def _parse_lines(top: Body, lines: list[tuple[int, str]], ctx: _Ctx, title: bool) -> None:
+_FAST_KINDS = frozenset("RCLMXrclmx")
+_SPECIAL_RE = re.compile(r"[;$/(){}'\"\[\],]")
+
+
+def _fast_element(s: str, c: str, ln: int, ctx: _Ctx, intern) -> Component | None:
+    """The common plain element line (`R1 a b 1k`, `M1 d g s b nch w=1u`, `X1 a b sub`), or None."""
+    toks = s.split()
+    params = None
+    if "=" in s:
+        pos = []
+        params = {}
+        for t in toks[1:]:
+            k, eq, v = t.partition("=")
+            if eq:
+                if not k or not v:   # `w = 1u` spacing: the general path handles it
+                    return None
+                params[k] = intern(v, v)
+            else:
+                pos.append(intern(t, t))
+    else:
+        pos = [intern(t, t) for t in toks[1:]]
+    kind = c.upper()
+    np_ = len(pos)
+    if kind == "M":
+        if np_ != 5:
+            return None
+        model = pos.pop()
+        return Component("M", toks[0], pos, _PINS_M, model, None, params, None, None, ln)
+    if kind == "X":
+        if np_ < 1 or "params:" in s.lower():
+            return None
+        model = pos.pop()
+        return Component("X", toks[0], pos, pin_names("X", np_ - 1), model, None, params,
+                         None, None, ln)
+    if np_ != 3:
+        return None
+    value = pos.pop()
+    return Component(kind, toks[0], pos, _PINS_2, None, value, params, None, None, ln)
+
+
+_PINS_M = pin_names("M", 4)
+_PINS_2 = pin_names("R", 2)
+
+
+def _parse_lines(top: Body, lines, ctx: _Ctx, title: bool) -> None:
     stack: list[Body] = [top]
     body = top
     items = body.items
+    append = items.append
     path = ctx.path
     dialect = ctx.dialect
-    i, n = 0, len(lines)
-    if title and n:
-        ln, raw = lines[0]
-        first = raw.lstrip()[:1]
-        if first not in ("*", ".", ""):
-            try:
-                toks = tokenize(strip_comment(raw)[0], path, ln)
-                if not toks:
-                    raise NetlistError("empty", path, ln, 1)
-                _element(toks, ln, ctx, None)
-            except NetlistError:
-                items.append(Statement("title", raw, line=ln))
+    memo: dict[str, str] = {}
+    intern = memo.setdefault
+    special = _SPECIAL_RE.search
+    lines = iter(lines)
+    if title:
+        first = next(lines, None)
+        if first is not None:
+            ln, raw = first
+            head = raw.lstrip()[:1]
+            is_title = False
+            if head not in ("*", ".", "", "#"):
+                try:
+                    toks = tokenize(strip_comment(raw)[0], path, ln)
+                    if not toks:
+                        raise NetlistError("empty", path, ln, 1)
+                    _element(toks, ln, ctx, None)
+                except NetlistError:
+                    is_title = True
+            if is_title:
+                append(Statement("title", raw, line=ln))
                 if isinstance(top, Circuit):
                     top.title = raw.strip()
-                i = 1
-    while i < n:
-        ln, raw = lines[i]
-        i += 1
+            else:
+                lines = itertools.chain([first], lines)
+    for ln, raw in lines:
         s = raw.lstrip()
         c = s[0]
+        if c in _FAST_KINDS and special(s) is None:
+            comp = _fast_element(s, c, ln, ctx, intern)
+            if comp is not None:
+                append(comp)
+                continue
         if c == "*" or c == "#":
-            items.append(Statement("comment", raw, line=ln))
+            append(Statement("comment", raw, line=ln))
             continue
         code, comment = strip_comment(s, dialect)
         if not code:
-            items.append(Statement("comment", raw, line=ln))
+            append(Statement("comment", raw, line=ln))
             continue
         if c == ".":
             word = code.split(None, 1)[0].lower()
             if word in _BLOCKS:
                 end = _BLOCKS[word]
                 block = [raw]
-                while i < n and not lines[i][1].strip().lower().startswith(end):
-                    if lines[i][1].strip().lower() == ".end":
-                        break  # a control block left open until .end: ngspice accepts it
-                    block.append(lines[i][1])
-                    i += 1
-                if i < n and lines[i][1].strip().lower().startswith(end):
-                    block.append(lines[i][1])
-                    i += 1
-                items.append(Statement("directive", "\n".join(block), word, line=ln))
+                for ln2, raw2 in lines:
+                    low = raw2.strip().lower()
+                    if low.startswith(end):
+                        block.append(raw2)
+                        break
+                    if low == ".end":  # a control block left open until .end: ngspice accepts it
+                        append(Statement("directive", "\n".join(block), word, line=ln))
+                        block = []
+                        append(Statement("directive", raw2, ".end", line=ln2))
+                        for ln3, rest in lines:
+                            append(Statement("raw", rest, line=ln3))
+                        break
+                    block.append(raw2)
+                if block:
+                    append(Statement("directive", "\n".join(block), word, line=ln))
                 continue
             try:
                 toks = tokenize(code, path, ln)
@@ -272,9 +337,10 @@ def _parse_lines(top: Body, lines: list[tuple[int, str]], ctx: _Ctx, title: bool
                 sub = Subcircuit(name=pos[0], ports=pos[1:], params=params, line=ln)
                 if comment:
                     sub.attrs["comment"] = comment
-                items.append(sub)
+                append(sub)
                 stack.append(sub)
                 body, items = sub, sub.items
+                append = items.append
                 continue
             if word in (".ends", ".eom"):
                 if len(stack) == 1:
@@ -282,16 +348,17 @@ def _parse_lines(top: Body, lines: list[tuple[int, str]], ctx: _Ctx, title: bool
                 stack.pop()
                 body = stack[-1]
                 items = body.items
+                append = items.append
                 continue
             if word == ".end" and len(stack) == 1:
-                items.append(Statement("directive", raw, ".end", line=ln))
-                for ln2, rest in lines[i:]:
-                    items.append(Statement("raw", rest, line=ln2))
+                append(Statement("directive", raw, ".end", line=ln))
+                for ln2, rest in lines:
+                    append(Statement("raw", rest, line=ln2))
                 break
             item = _directive(toks, code, ln, ctx)
             if comment and isinstance(item, Statement):
                 item.text = s
-            items.append(item)
+            append(item)
             continue
         if not (c.isalpha() or ord(c) > 127):
             raise NetlistError(f"expected an element, a directive or a comment, found '{c}'",
@@ -299,8 +366,7 @@ def _parse_lines(top: Body, lines: list[tuple[int, str]], ctx: _Ctx, title: bool
         toks = tokenize(code, path, ln)
         if not toks:
             raise NetlistError("expected an element name", path, ln, 1)
-        comp = _element(toks, ln, ctx, comment)
-        items.append(comp)
+        append(_element(toks, ln, ctx, comment))
     if len(stack) > 1:
         sub = stack[-1]
         raise NetlistError(f".subckt {sub.name} has no .ends", path, sub.line, 1)  # type: ignore[attr-defined]
@@ -330,8 +396,14 @@ def read_spice(text: str, path: str = "<input>", dialect: str | None = None) -> 
     if dialect is None:
         dialect = guess_dialect(text, path)
     c = Circuit(format="spice", dialect=dialect)
-    parse_into(c, text, path, 1, c, title=True)
-    _name_instance_pins(c)
+    gc_was_on = gc.isenabled()
+    gc.disable()  # millions of small objects, no cycles: the collector only costs time here
+    try:
+        parse_into(c, text, path, 1, c, title=True)
+        _name_instance_pins(c)
+    finally:
+        if gc_was_on:
+            gc.enable()
     return c
 
 

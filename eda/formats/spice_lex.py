@@ -5,6 +5,9 @@ Shared by every SPICE dialect (ngspice, HSPICE, LTspice, Xyce, CDL) and by the S
 """
 from __future__ import annotations
 
+import io
+from typing import Iterator
+
 from ..errors import NetlistError
 
 _OPEN = {"(": ")", "{": "}", "[": "]"}
@@ -12,37 +15,50 @@ _SLOW_CHARS = frozenset("(){}'\"[]")
 
 
 def logical_lines(text: str, first_line: int = 1) -> list[tuple[int, str]]:
-    """(line number, text) of each logical line: `+` continuations joined, blank lines dropped.
+    """(line number, text) of each logical line: `+` continuations joined, blank lines dropped."""
+    return list(iter_logical_lines(text, first_line))
 
-    Comment lines (`*`) stay as their own logical lines and do not break a continuation.
+
+def iter_logical_lines(text: str, first_line: int = 1) -> Iterator[tuple[int, str]]:
+    """Logical lines one at a time (a million-line deck is never held as a list of lines).
+
+    `+` lines continue the previous non-comment line, as does a line after one ending in `\\`;
+    comment lines (`*`) in the middle of a continued line come out after it.
     """
-    out: list[tuple[int, str]] = []
-    append = out.append
-    lines = text.split("\n")
-    if "\r" in text:
-        lines = [ln.rstrip("\r") for ln in lines]
-    last = -1  # index in `out` of the last non-comment line (a continuation target)
-    for i, raw in enumerate(lines):
+    pend_n, pend = 0, None          # the line being continued
+    held: list[tuple[int, str]] = []  # comments seen while a line may still continue
+    n = first_line - 1
+    for raw in io.StringIO(text):
+        n += 1
+        raw = raw.rstrip("\r\n")
         if not raw or raw.isspace():
             continue
-        c = raw[0] if raw[0] not in " \t" else raw.lstrip()[:1]
-        if c == "+":
-            body = raw.lstrip()[1:]
-            if last >= 0:
-                n, prev = out[last]
-                out[last] = (n, prev + " " + body)
-                continue
-            append((first_line + i, body))   # a stray continuation: treat as its own line
-            last = len(out) - 1
+        c = raw[0]
+        if c == " " or c == "\t":
+            c = raw.lstrip()[:1]
+        if c == "+" or (pend is not None and pend.endswith("\\") and c != "*"):
+            if pend is None:
+                pend_n, pend = n, raw.lstrip()[1:]   # a stray continuation: its own line
+            elif c == "+":
+                pend = pend + " " + raw.lstrip()[1:]
+            else:
+                pend = pend[:-1] + " " + raw
             continue
-        if last >= 0 and out[last][1].endswith("\\") and c != "*":  # backslash continuation
-            n, prev = out[last]
-            out[last] = (n, prev[:-1] + " " + raw)
+        if c == "*":
+            if pend is None:
+                yield n, raw
+            else:
+                held.append((n, raw))
             continue
-        append((first_line + i, raw))
-        if c != "*":
-            last = len(out) - 1
-    return out
+        if pend is not None:
+            yield pend_n, pend
+            if held:
+                yield from held
+                held.clear()
+        pend_n, pend = n, raw
+    if pend is not None:
+        yield pend_n, pend
+    yield from held
 
 
 def strip_comment(line: str, dialect: str = "spice") -> tuple[str, str | None]:

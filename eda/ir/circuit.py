@@ -34,8 +34,19 @@ KIND_NAMES: dict[str, str] = {
 }
 
 
+_PIN_CACHE: dict[tuple[str, int], tuple[str, ...]] = {}
+
+
 def pin_names(kind: str, count: int) -> tuple[str, ...]:
     """Canonical names for `count` pins of a component of `kind` (positional names past the table)."""
+    key = (kind, count)
+    got = _PIN_CACHE.get(key)
+    if got is None:
+        got = _PIN_CACHE[key] = _pin_names(kind, count)
+    return got
+
+
+def _pin_names(kind: str, count: int) -> tuple[str, ...]:
     base = PIN_NAMES.get(kind, ())
     if count <= len(base):
         return base[:count]
@@ -52,7 +63,7 @@ class Component:
     their original order, `attrs` format-specific extras (footprint, KiCad fields, cell library).
     """
 
-    __slots__ = ("kind", "name", "pins", "nets", "model", "value", "params", "args", "attrs",
+    __slots__ = ("kind", "name", "pins", "nets", "model", "value", "_params", "_args", "_attrs",
                  "line", "comment")
 
     def __init__(self, kind: str, name: str, nets: list[str], pins: tuple[str, ...] | None = None,
@@ -62,10 +73,43 @@ class Component:
         self.kind, self.name, self.nets = kind, name, nets
         self.pins = pins if pins is not None else pin_names(kind, len(nets))
         self.model, self.value = model, value
-        self.params = params if params is not None else {}
-        self.args = args if args is not None else []
-        self.attrs = attrs if attrs is not None else {}
+        # params/args/attrs are created on first use: most elements have none, and a netlist
+        # of a million elements should not pay for a million empty containers.
+        self._params, self._args, self._attrs = params or None, args or None, attrs or None
         self.line, self.comment = line, comment
+
+    @property
+    def params(self) -> dict[str, str]:
+        """`key=value` parameters, values as written (order kept)."""
+        if self._params is None:
+            self._params = {}
+        return self._params
+
+    @params.setter
+    def params(self, value: dict[str, str]) -> None:
+        self._params = value
+
+    @property
+    def args(self) -> list[str]:
+        """Other positional tokens in their original order (source waveforms, area, names)."""
+        if self._args is None:
+            self._args = []
+        return self._args
+
+    @args.setter
+    def args(self, value: list[str]) -> None:
+        self._args = value
+
+    @property
+    def attrs(self) -> dict:
+        """Format-specific extras (footprint, KiCad fields, cell library, `verbatim`)."""
+        if self._attrs is None:
+            self._attrs = {}
+        return self._attrs
+
+    @attrs.setter
+    def attrs(self, value: dict) -> None:
+        self._attrs = value
 
     @property
     def value_si(self) -> float | None:
@@ -83,7 +127,8 @@ class Component:
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Component) and all(
             getattr(self, s) == getattr(other, s) for s in ("kind", "name", "pins", "nets", "model",
-                                                              "value", "params", "args"))
+                                                              "value")) and \
+            (self._params or {}) == (other._params or {}) and (self._args or []) == (other._args or [])
 
     __hash__ = None  # type: ignore[assignment]
 
