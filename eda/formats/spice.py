@@ -42,7 +42,8 @@ def _is_num(tok: str) -> bool:
     return parse_value(tok) is not None
 
 
-def _element(toks: list[str], ln: int, ctx: _Ctx, comment: str | None) -> Component:
+def _element(toks: list[str], ln: int, ctx: _Ctx, comment: str | None,
+             strict: bool = False) -> Component:
     """Build a Component from the tokens of an element line (first token = name)."""
     name = toks[0]
     kind = name[0].upper()
@@ -61,7 +62,7 @@ def _element(toks: list[str], ln: int, ctx: _Ctx, comment: str | None) -> Compon
         if len(pos) > 2:
             value = pos[2]
             args = pos[3:]
-        elif not params and kind != "R":  # ngspice gives a bare R a default value
+        elif not params and (kind != "R" or strict):  # ngspice gives a bare R a default value
             raise NetlistError(f"{name}: expected a value after the 2 nodes", path, ln,
                                len(" ".join(toks)) + 2)
     elif kind == "K":
@@ -275,7 +276,7 @@ def _parse_lines(top: Body, lines, ctx: _Ctx, title: bool) -> None:
                     toks = tokenize(strip_comment(raw)[0], path, ln)
                     if not toks:
                         raise NetlistError("empty", path, ln, 1)
-                    _element(toks, ln, ctx, None)
+                    _element(toks, ln, ctx, None, strict=True)
                 except NetlistError:
                     is_title = True
             if is_title:

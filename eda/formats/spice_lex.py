@@ -40,7 +40,8 @@ def iter_logical_lines(text: str, first_line: int = 1) -> Iterator[tuple[int, st
             if pend is None:
                 pend_n, pend = n, raw.lstrip()[1:]   # a stray continuation: its own line
             elif c == "+":
-                pend = pend + " " + raw.lstrip()[1:]
+                code, note = strip_comment(pend)   # an inline comment ends its physical line
+                pend = code + " " + raw.lstrip()[1:] + (" " + note if note else "")
             else:
                 pend = pend[:-1] + " " + raw
             continue
