@@ -9,6 +9,7 @@ round-trips.  `.include`/`.lib` are kept as directives and resolved only on requ
 from __future__ import annotations
 
 import gc
+import json
 import itertools
 import re
 from pathlib import Path
@@ -32,10 +33,11 @@ _SPECTRE_RE = re.compile(r"^[ \t]*(simulator[ \t]+lang[ \t]*=[ \t]*spectre|subck
 class _Ctx:
     """Reader state shared by nested bodies of one file."""
 
-    __slots__ = ("path", "models", "circuit", "dialect")
+    __slots__ = ("path", "models", "circuit", "dialect", "pinned")
 
     def __init__(self, path: str, models: set[str], circuit: Circuit | None, dialect: str):
         self.path, self.models, self.circuit, self.dialect = path, models, circuit, dialect
+        self.pinned: set[int] = set()   # ids of components whose pins a pragma fixed
 
 
 def _is_num(tok: str) -> bool:
@@ -43,12 +45,19 @@ def _is_num(tok: str) -> bool:
 
 
 def _element(toks: list[str], ln: int, ctx: _Ctx, comment: str | None,
-             strict: bool = False) -> Component:
-    """Build a Component from the tokens of an element line (first token = name)."""
+             strict: bool = False, n_nets: int | None = None) -> Component:
+    """Build a Component from the tokens of an element line (first token = name).
+
+    `n_nets` (from an `*@eda` pragma) settles how many nodes precede the model where the line
+    alone is ambiguous (M and Q with optional nodes, unknown models).
+    """
     name = toks[0]
     kind = name[0].upper()
     pos, params = split_params(toks[1:], ctx.path, ln)
     path = ctx.path
+    if n_nets is not None and kind in "MQ" and len(pos) > n_nets:
+        return Component(kind, name, pos[:n_nets], pin_names(kind, n_nets), pos[n_nets], None,
+                         params, pos[n_nets + 1:], None, ln, comment)
 
     def need(n: int, what: str) -> None:
         if len(pos) < n:
@@ -208,6 +217,7 @@ def parse_into(body: Body, text: str, path: str, first_line: int = 1,
     ctx = _Ctx(path, {m.lower() for m in _MODEL_RE.findall(text)}, circuit,
                circuit.dialect if circuit and circuit.dialect else "spice")
     _parse_lines(body, iter_logical_lines(text, first_line), ctx, title)
+    _name_instance_pins(body, ctx.pinned)
 
 
 _FAST_KINDS = frozenset("RCLMXrclmx")
@@ -285,15 +295,20 @@ def _parse_lines(top: Body, lines, ctx: _Ctx, title: bool) -> None:
                     top.title = raw.strip()
             else:
                 lines = itertools.chain([first], lines)
+    pragma = None
     for ln, raw in lines:
         s = raw.lstrip()
         c = s[0]
-        if c in _FAST_KINDS and special(s) is None:
+        if c in _FAST_KINDS and special(s) is None and pragma is None:
             comp = _fast_element(s, c, ln, ctx, intern)
             if comp is not None:
                 append(comp)
                 continue
         if c == "*" or c == "#":
+            if s.startswith(PRAGMA):
+                pragma = _read_pragma(s)
+                if pragma is not None:
+                    continue
             append(Statement("comment", raw, line=ln))
             continue
         code, comment = strip_comment(s, dialect)
@@ -336,6 +351,12 @@ def _parse_lines(top: Body, lines, ctx: _Ctx, title: bool) -> None:
                 if "params:" in low:
                     pos = pos[:low.index("params:")]
                 sub = Subcircuit(name=pos[0], ports=pos[1:], params=params, line=ln)
+                if pragma is not None:
+                    sub.name = str(pragma.get("name", sub.name))
+                    ports = pragma.get("ports")
+                    if isinstance(ports, list) and len(ports) == len(sub.ports):
+                        sub.ports = [str(p) for p in ports]
+                    pragma = None
                 if comment:
                     sub.attrs["comment"] = comment
                 append(sub)
@@ -367,23 +388,60 @@ def _parse_lines(top: Body, lines, ctx: _Ctx, title: bool) -> None:
         toks = tokenize(code, path, ln)
         if not toks:
             raise NetlistError("expected an element name", path, ln, 1)
-        append(_element(toks, ln, ctx, comment))
+        n_nets = pragma.get("n") if pragma is not None else None
+        comp = _element(toks, ln, ctx, comment, n_nets=n_nets if isinstance(n_nets, int) else None)
+        if pragma is not None:
+            _apply_pragma(comp, pragma)
+            if "pins" in pragma:
+                ctx.pinned.add(id(comp))
+            pragma = None
+        append(comp)
     if len(stack) > 1:
         sub = stack[-1]
         raise NetlistError(f".subckt {sub.name} has no .ends", path, sub.line, 1)  # type: ignore[attr-defined]
 
 
-def _name_instance_pins(circuit: Circuit) -> None:
+def _read_pragma(s: str) -> dict | None:
+    try:
+        data = json.loads(s[len(PRAGMA):])
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _apply_pragma(comp: Component, p: dict) -> None:
+    """Restore what a SPICE line could not say: kind, name, nets, model, pins, extras."""
+    n = len(comp.nets)
+    nets = p.get("nets")
+    if isinstance(nets, list) and len(nets) == n:
+        comp.nets = [str(x) for x in nets]
+    kind = p.get("kind")
+    if isinstance(kind, str) and kind:
+        comp.kind = kind
+        if kind in ("cell", "part"):
+            comp.value = p.get("value") if isinstance(p.get("value"), str) else None
+            comp.params = dict(p.get("params") or {})
+            comp.attrs = dict(p.get("attrs") or {})
+            comp.args = []
+            comp.model = comp.model if comp.model != kind else None
+    if isinstance(p.get("name"), str):
+        comp.name = p["name"]
+    if "model" in p:
+        comp.model = p["model"] if isinstance(p["model"], str) else None
+    pins = p.get("pins")
+    comp.pins = tuple(str(x) for x in pins) if isinstance(pins, list) and len(pins) == n else \
+        pin_names(comp.kind, n)
+
+
+def _name_instance_pins(circuit: Body, pinned: set[int]) -> None:
     """Give X instances the port names of their subcircuit when it is defined in the file."""
-    defs: dict[str, list[str]] = {}
-    for _, b in circuit.walk():
-        if isinstance(b, Subcircuit):
-            defs.setdefault(b.name.lower(), b.ports)
+    defs = _subckt_defs(circuit)
     if not defs:
         return
     for _, b in circuit.walk():
         for comp in b.items:
-            if isinstance(comp, Component) and comp.kind == "X" and comp.model:
+            if isinstance(comp, Component) and comp.kind == "X" and comp.model and \
+                    id(comp) not in pinned:
                 ports = defs.get(comp.model.lower())
                 if ports and len(ports) == len(comp.nets) and len(set(ports)) == len(ports):
                     comp.pins = tuple(ports)
@@ -401,7 +459,6 @@ def read_spice(text: str, path: str = "<input>", dialect: str | None = None) -> 
     gc.disable()  # millions of small objects, no cycles: the collector only costs time here
     try:
         parse_into(c, text, path, 1, c, title=True)
-        _name_instance_pins(c)
     finally:
         if gc_was_on:
             gc.enable()
@@ -471,20 +528,110 @@ def _format_params(params: dict[str, str]) -> str:
     return " ".join(f"{k}={v}" for k, v in params.items())
 
 
-def format_item(item, dialect: str = "ngspice") -> str:
-    """SPICE text of one IR item (component, statement, model, or a whole subcircuit block)."""
+PRAGMA = "*@eda "
+_UNSAFE_RE = re.compile(r"[\s()'\"{}=,;]|^[+*.$/]|^$")
+
+
+def _safe(name: str) -> str:
+    """A SPICE-safe spelling of a name: unsafe characters become `_xHH_` (reversible, unique)."""
+    if not _UNSAFE_RE.search(name):
+        return name
+    out = "".join(f"_x{ord(ch):02x}_" if ch in " \t\n()'\"{}=,;" else ch for ch in name)
+    if out[:1] in "+*.$/":
+        out = f"_x{ord(out[0]):02x}_" + out[1:]
+    return out or "_x00_"
+
+
+def _expected_pins(c: Component, defs: dict[str, list[str]] | None) -> tuple[str, ...]:
+    """The pins a SPICE reader will give this component's line back."""
+    kind = c.name[0].upper() if c.kind not in ("cell", "part") else "X"
+    if kind == "X" and defs is not None and c.model:
+        ports = defs.get(c.model.lower())
+        if ports and len(ports) == len(c.nets) and len(set(ports)) == len(ports):
+            return tuple(ports)
+    return pin_names(kind, len(c.nets))
+
+
+def _component_text(c: Component, dialect: str, defs: dict[str, list[str]] | None) -> str:
+    """The element line, preceded by an `*@eda` pragma when SPICE alone would lose something."""
+    pragma: dict = {}
+    foreign = c.kind in ("cell", "part") or not c.name or c.name[0].upper() != c.kind
+    line_c = c
+    nets = [_safe(n) for n in c.nets]
+    model = _safe(c.model) if c.model else c.model
+    name = _safe(c.name)
+    if foreign:
+        pragma["kind"] = c.kind
+        name = name if name[:1].upper() == "X" else "X" + name
+        if c.kind not in ("cell", "part"):  # a SPICE kind whose name lacks the letter
+            name = c.kind + name[1:] if c.kind.isalpha() and len(c.kind) == 1 else name
+        if name[0].upper() == "X" and model is None:
+            model = c.kind
+    if name != c.name:
+        pragma["name"] = c.name
+    if nets != c.nets:
+        pragma["nets"] = c.nets
+    if model != c.model:
+        pragma["model"] = c.model
+    if c.pins != _expected_pins(c, defs) or (foreign and c.kind in ("cell", "part")):
+        pragma["pins"] = list(c.pins)
+    if foreign and c.kind in ("cell", "part"):
+        for key in ("value", "_params", "_attrs"):
+            v = getattr(c, key)
+            if v:
+                pragma[key.lstrip("_")] = v
+        line = " ".join([name, *nets, model or c.kind])
+    else:
+        if pragma:
+            line_c = Component(name[0].upper() if foreign else c.kind, name, nets, c.pins, model,
+                               c.value, c._params, c._args, c._attrs, c.line, c.comment)
+        line = format_component(line_c, dialect)
+        if c.kind in "MQ" and _reads_back_nets(line) != len(c.nets):
+            pragma["n"] = len(c.nets)
+    if pragma:
+        return PRAGMA + json.dumps(pragma, separators=(",", ":")) + "\n" + line
+    return line
+
+
+_NO_MODELS = _Ctx("", set(), None, "spice")
+
+
+def _reads_back_nets(line: str) -> int:
+    """How many nodes a reader that knows no models finds on an element line."""
+    try:
+        return len(_element(tokenize(strip_comment(line)[0]), 0, _NO_MODELS, None).nets)
+    except NetlistError:
+        return -1
+
+
+def _subckt_defs(circuit: Body) -> dict[str, list[str]]:
+    defs: dict[str, list[str]] = {}
+    for _, b in circuit.walk():
+        if isinstance(b, Subcircuit):
+            defs.setdefault(b.name.lower(), b.ports)
+    return defs
+
+
+def format_item(item, dialect: str = "ngspice", defs: dict[str, list[str]] | None = None) -> str:
+    """SPICE text of one IR item (component, statement, model, or a whole subcircuit block).
+
+    `defs` (subcircuit name -> ports) lets the writer predict instance pin names; without it an
+    instance whose pins are not positional gets an `*@eda` pragma that keeps them.
+    """
     if isinstance(item, Component):
-        if item.kind in ("cell", "part"):
-            return _foreign_component(item)
-        return format_component(item, dialect)
+        return _component_text(item, dialect, defs)
     if isinstance(item, Subcircuit):
-        head = f".subckt {item.name} {' '.join(item.ports)}".rstrip()
+        name, ports = _safe(item.name), [_safe(p) for p in item.ports]
+        head = f".subckt {name} {' '.join(ports)}".rstrip()
         if item.params:
             sep = " params: " if dialect in ("ngspice", "xyce", "ltspice") else " "
             head += sep + _format_params(item.params)
         lines = [head]
-        lines += [format_item(i, dialect) for i in item.items]
-        lines.append(f".ends {item.name}")
+        if name != item.name or ports != item.ports:
+            lines.insert(0, PRAGMA + json.dumps({"name": item.name, "ports": item.ports},
+                                                separators=(",", ":")))
+        lines += [format_item(i, dialect, defs) for i in item.items]
+        lines.append(f".ends {name}")
         return "\n".join(lines)
     if isinstance(item, Model):
         if item.dialect == "spice" and item.text:
@@ -493,16 +640,8 @@ def format_item(item, dialect: str = "ngspice") -> str:
     if isinstance(item, Statement):
         if item.dialect != "spice":
             return _foreign_statement(item)
-        if item.kind == "title":
-            return item.text
         return item.text
     raise TypeError(f"not an IR item: {item!r}")
-
-
-def _foreign_component(c: Component) -> str:
-    """A digital cell or board part as a subcircuit instance (pins in order)."""
-    return " ".join([("X" + c.name) if c.name[:1].upper() != "X" else c.name, *c.nets,
-                     c.model or c.kind])
 
 
 def _foreign_statement(s: Statement) -> str:
@@ -528,7 +667,8 @@ def write_spice(circuit: Circuit, dialect: str = "ngspice") -> str:
     if not items or not (isinstance(items[0], Statement) and items[0].kind == "title"):
         first = circuit.title or (f"* {Path(circuit.source).name}" if circuit.source else "* eda netlist")
         out.append(first)
-    out.extend(format_item(i, dialect) for i in items)
+    defs = _subckt_defs(circuit)
+    out.extend(format_item(i, dialect, defs) for i in items)
     return "\n".join(out) + "\n"
 
 
