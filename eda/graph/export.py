@@ -33,6 +33,8 @@ import json
 import math
 from pathlib import Path
 
+from ..errors import FormatError
+from ..fileio import atomic_write
 from ..ir import Circuit, KIND_NAMES
 from .views import GraphView, build_view
 
@@ -121,17 +123,21 @@ def write_graph(circuit: Circuit, view: str, path: str | Path, **options) -> Pat
     path = Path(path)
     ext = path.suffix.lower()
     if ext == ".pt":
+        import io
+
         import torch
         hetero = options.pop("hetero", False)
-        torch.save(to_pyg(circuit, view, hetero=hetero, **options), path)
+        buf = io.BytesIO()
+        torch.save(to_pyg(circuit, view, hetero=hetero, **options), buf)
+        atomic_write(path, buf.getvalue())
     elif ext == ".graphml":
-        import networkx as nx
-        nx.write_graphml(to_networkx(circuit, view, **options), path)
+        from .graphml import graphml_text
+        atomic_write(path, graphml_text(build_view(circuit, view, **options)))
     elif ext == ".json":
         g = build_view(circuit, view, **options)
-        path.write_text(json.dumps(node_link_data(g)))
+        atomic_write(path, json.dumps(node_link_data(g)))
     else:
-        raise ValueError(f"cannot tell the graph format of '{path}' (.graphml, .json or .pt)")
+        raise FormatError(f"cannot tell the graph format of '{path}' (.graphml, .json or .pt)")
     return path
 
 
