@@ -141,7 +141,9 @@ def main() -> None:
     from eda.errors import EdaError
     debug = "--debug" in sys.argv
     try:
-        app(standalone_mode=False)
+        rc = app(standalone_mode=False)
+        if isinstance(rc, int) and rc:
+            sys.exit(rc)
     except EdaError as e:
         if debug:
             raise
