@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 EDA := $(VENV)/bin/eda
-APT_PKGS := ngspice libngspice0-dev iverilog yosys opensta
+APT_PKGS := python3-venv ngspice libngspice0-dev iverilog yosys opensta
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup apt venv demo test clean

@@ -33,11 +33,12 @@ _SPECTRE_RE = re.compile(r"^[ \t]*(simulator[ \t]+lang[ \t]*=[ \t]*spectre|subck
 class _Ctx:
     """Reader state shared by nested bodies of one file."""
 
-    __slots__ = ("path", "models", "circuit", "dialect", "pinned")
+    __slots__ = ("path", "models", "circuit", "dialect", "pinned", "instances")
 
     def __init__(self, path: str, models: set[str], circuit: Circuit | None, dialect: str):
         self.path, self.models, self.circuit, self.dialect = path, models, circuit, dialect
         self.pinned: set[int] = set()   # ids of components whose pins a pragma fixed
+        self.instances: list[Component] = []   # X elements, named after their subckt's ports
 
 
 def _is_num(tok: str) -> bool:
@@ -217,7 +218,7 @@ def parse_into(body: Body, text: str, path: str, first_line: int = 1,
     ctx = _Ctx(path, {m.lower() for m in _MODEL_RE.findall(text)}, circuit,
                circuit.dialect if circuit and circuit.dialect else "spice")
     _parse_lines(body, iter_logical_lines(text, first_line), ctx, title)
-    _name_instance_pins(body, ctx.pinned)
+    _name_instance_pins(body, ctx)
 
 
 _FAST_KINDS = frozenset("RCLMXrclmx")
@@ -252,8 +253,10 @@ def _fast_element(s: str, c: str, ln: int, ctx: _Ctx, intern) -> Component | Non
         if np_ < 1 or "params:" in s.lower():
             return None
         model = pos.pop()
-        return Component("X", toks[0], pos, pin_names("X", np_ - 1), model, None, params,
+        comp = Component("X", toks[0], pos, pin_names("X", np_ - 1), model, None, params,
                          None, None, ln)
+        ctx.instances.append(comp)
+        return comp
     if np_ != 3:
         return None
     value = pos.pop()
@@ -395,6 +398,8 @@ def _parse_lines(top: Body, lines, ctx: _Ctx, title: bool) -> None:
             if "pins" in pragma:
                 ctx.pinned.add(id(comp))
             pragma = None
+        if comp.kind == "X":
+            ctx.instances.append(comp)
         append(comp)
     if len(stack) > 1:
         sub = stack[-1]
@@ -433,18 +438,26 @@ def _apply_pragma(comp: Component, p: dict) -> None:
         pin_names(comp.kind, n)
 
 
-def _name_instance_pins(circuit: Body, pinned: set[int]) -> None:
-    """Give X instances the port names of their subcircuit when it is defined in the file."""
-    defs = _subckt_defs(circuit)
+def _name_instance_pins(body: Body, ctx: _Ctx) -> None:
+    """Give X instances the port names of their subcircuit when it is defined in the body."""
+    if not ctx.instances:
+        return
+    defs = _subckt_defs(body)
     if not defs:
         return
-    for _, b in circuit.walk():
-        for comp in b.items:
-            if isinstance(comp, Component) and comp.kind == "X" and comp.model and \
-                    id(comp) not in pinned:
-                ports = defs.get(comp.model.lower())
-                if ports and len(ports) == len(comp.nets) and len(set(ports)) == len(ports):
-                    comp.pins = tuple(ports)
+    pinned = ctx.pinned
+    named: dict[tuple[str, int], tuple[str, ...] | None] = {}
+    for comp in ctx.instances:
+        if comp.kind != "X" or not comp.model or id(comp) in pinned:
+            continue
+        key = (comp.model, len(comp.nets))
+        pins = named.get(key, ())
+        if pins == ():
+            ports = defs.get(comp.model.lower())
+            pins = named[key] = tuple(ports) if ports and len(ports) == key[1] and \
+                len(set(ports)) == len(ports) else None
+        if pins is not None:
+            comp.pins = pins
 
 
 def read_spice(text: str, path: str = "<input>", dialect: str | None = None) -> Circuit:
