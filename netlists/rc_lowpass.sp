@@ -4,6 +4,6 @@ R1 in out 1.5k
 C1 out 0 47n
 .ac dec 100 10 1meg
 .tran 2u 1m
-.meas ac f3db when vm(out)=0.70710678
+.meas ac f3db when vdb(out)=-3.0103
 .meas tran tdelay trig v(in) val=0.5 rise=1 targ v(out) val=0.5 rise=1
 .end

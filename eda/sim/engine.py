@@ -113,6 +113,31 @@ class Engine:
             out[name.lower()] = arr
         return out
 
+    def _missing_measures(self, lines: list[str], have: dict, plots: list[str]) -> dict:
+        """Evaluate `.meas` lines ngspice skipped on the plot of their own analysis.
+
+        With several analyses in one deck, ngspice evaluates every `.meas` against the last
+        plot only, so an AC measure after a transient is lost: run it as a `meas` command
+        after `setplot` to the matching plot.
+        """
+        found: dict[str, float | None] = {}
+        for line in lines:
+            words = line.split()
+            if len(words) < 3 or words[0].lower() not in (".meas", ".measure"):
+                continue
+            kind, name = words[1].lower(), words[2].lower()
+            if name in have:
+                continue
+            plot = next((p for p in plots if p.rstrip("0123456789").lower() == kind), None)
+            if plot is None:
+                continue
+            self._command(f"setplot {plot}")
+            out, err = self._command(" ".join(["meas"] + words[1:]))
+            got, _ = _parse_measures(["Measurements for"] + out, err)
+            if name in got:
+                found[name] = got[name]
+        return found
+
     # -- one simulation --------------------------------------------------------------------
     def run(self, deck: PreparedDeck) -> tuple[dict[str, dict[str, np.ndarray]], dict, list[str]]:
         with self.lock:
@@ -128,12 +153,13 @@ class Engine:
                 for name in reversed(self.plot_names()):  # oldest first
                     if name != "const":
                         plots[name] = self._vectors(name)
+                measures, warnings = _parse_measures(run_out, run_err)
+                measures.update(self._missing_measures(deck.lines, measures, list(plots)))
             finally:
                 self._command("destroy all")
                 self._command("remcirc")
         if not plots:
             raise SimulationError(_where(deck) + "ngspice produced no results")
-        measures, warnings = _parse_measures(run_out, run_err)
         warnings = [w for w in err if w.lower().startswith("warning")] + warnings
         return plots, {"measures": measures, "sim_s": elapsed}, warnings
 
