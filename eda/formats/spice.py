@@ -26,6 +26,8 @@ _SOURCE_KEYWORDS = frozenset({"VALUE", "TABLE", "LAPLACE", "FREQ", "CHEBYSHEV", 
 _NODE_COUNT = {"R": 2, "C": 2, "L": 2, "V": 2, "I": 2, "B": 2, "D": 2, "J": 3, "Z": 3,
                "S": 4, "W": 2, "T": 4, "O": 4, "U": 3, "Y": 4, "F": 2, "H": 2}
 _NEEDS_MODEL = frozenset("DJZSOUY")
+_FIXED_NODES = {"R": 2, "C": 2, "L": 2, "V": 2, "I": 2, "B": 2, "D": 2, "F": 2, "H": 2, "W": 2,
+                "J": 3, "Z": 3, "S": 4, "T": 4, "O": 4, "K": 0}
 _SPECTRE_RE = re.compile(r"^[ \t]*(simulator[ \t]+lang[ \t]*=[ \t]*spectre|subckt[ \t]|ends\b|"
                          r"parameters[ \t])", re.MULTILINE)
 
@@ -283,6 +285,8 @@ def _parse_lines(top: Body, lines, ctx: _Ctx, title: bool) -> None:
         if first is not None:
             ln, raw = first
             head = raw.lstrip()[:1]
+            if not head:
+                raw = ""
             is_title = False
             if head not in ("*", ".", "", "#"):
                 try:
@@ -301,6 +305,8 @@ def _parse_lines(top: Body, lines, ctx: _Ctx, title: bool) -> None:
     pragma = None
     for ln, raw in lines:
         s = raw.lstrip()
+        if not s:
+            continue
         c = s[0]
         if c in _FAST_KINDS and special(s) is None and pragma is None:
             comp = _fast_element(s, c, ln, ctx, intern)
@@ -415,20 +421,19 @@ def _read_pragma(s: str) -> dict | None:
 
 
 def _apply_pragma(comp: Component, p: dict) -> None:
-    """Restore what a SPICE line could not say: kind, name, nets, model, pins, extras."""
+    """Restore what a SPICE line could not say: names, nets, pins, or (with `kind`) everything."""
     n = len(comp.nets)
     nets = p.get("nets")
     if isinstance(nets, list) and len(nets) == n:
         comp.nets = [str(x) for x in nets]
-    kind = p.get("kind")
-    if isinstance(kind, str) and kind:
-        comp.kind = kind
-        if kind in ("cell", "part"):
-            comp.value = p.get("value") if isinstance(p.get("value"), str) else None
-            comp.params = dict(p.get("params") or {})
-            comp.attrs = dict(p.get("attrs") or {})
-            comp.args = []
-            comp.model = comp.model if comp.model != kind else None
+    if isinstance(p.get("kind"), str) and p["kind"]:
+        comp.kind = p["kind"]
+        comp.value = p.get("value") if isinstance(p.get("value"), str) else None
+        comp.params = dict(p["params"]) if isinstance(p.get("params"), dict) else {}
+        comp.args = list(p["args"]) if isinstance(p.get("args"), list) else []
+        comp.attrs = dict(p["attrs"]) if isinstance(p.get("attrs"), dict) else {}
+        if isinstance(p.get("comment"), str):
+            comp.comment = p["comment"]
     if isinstance(p.get("name"), str):
         comp.name = p["name"]
     if "model" in p:
@@ -565,45 +570,47 @@ def _expected_pins(c: Component, defs: dict[str, list[str]] | None) -> tuple[str
     return pin_names(kind, len(c.nets))
 
 
+def _compact(d: dict) -> str:
+    return PRAGMA + json.dumps(d, separators=(",", ":"))
+
+
 def _component_text(c: Component, dialect: str, defs: dict[str, list[str]] | None) -> str:
-    """The element line, preceded by an `*@eda` pragma when SPICE alone would lose something."""
-    pragma: dict = {}
-    foreign = c.kind in ("cell", "part") or not c.name or c.name[0].upper() != c.kind
-    line_c = c
+    """The element line, preceded by an `*@eda` pragma when SPICE alone would lose something.
+
+    A component SPICE has a letter for is written natively (the pragma then only restores names
+    SPICE cannot spell, pins that are not canonical, or an ambiguous node count).  Anything else
+    (a digital cell, a board part, a 6-pin "C30" connector) becomes an X line whose pragma holds
+    the whole component.
+    """
     nets = [_safe(n) for n in c.nets]
     model = _safe(c.model) if c.model else c.model
     name = _safe(c.name)
-    if foreign:
-        pragma["kind"] = c.kind
-        name = name if name[:1].upper() == "X" else "X" + name
-        if c.kind not in ("cell", "part"):  # a SPICE kind whose name lacks the letter
-            name = c.kind + name[1:] if c.kind.isalpha() and len(c.kind) == 1 else name
-        if name[0].upper() == "X" and model is None:
-            model = c.kind
+    native = len(c.kind) == 1 and c.name[:1].upper() == c.kind and \
+        len(c.nets) == _FIXED_NODES.get(c.kind, len(c.nets))
+    if not native:
+        whole = {"kind": c.kind, "name": c.name, "nets": c.nets, "model": c.model,
+                 "pins": list(c.pins)}
+        for key in ("value", "_params", "_args", "_attrs", "comment"):
+            v = getattr(c, key)
+            if v:
+                whole[key.lstrip("_")] = v
+        xname = name if name[:1].upper() == "X" else "X" + name
+        return _compact(whole) + "\n" + " ".join([xname, *nets, model or "part"])
+    pragma: dict = {}
     if name != c.name:
         pragma["name"] = c.name
     if nets != c.nets:
         pragma["nets"] = c.nets
     if model != c.model:
         pragma["model"] = c.model
-    if c.pins != _expected_pins(c, defs) or (foreign and c.kind in ("cell", "part")):
+    if c.pins != _expected_pins(c, defs):
         pragma["pins"] = list(c.pins)
-    if foreign and c.kind in ("cell", "part"):
-        for key in ("value", "_params", "_attrs"):
-            v = getattr(c, key)
-            if v:
-                pragma[key.lstrip("_")] = v
-        line = " ".join([name, *nets, model or c.kind])
-    else:
-        if pragma:
-            line_c = Component(name[0].upper() if foreign else c.kind, name, nets, c.pins, model,
-                               c.value, c._params, c._args, c._attrs, c.line, c.comment)
-        line = format_component(line_c, dialect)
-        if c.kind in "MQ" and _reads_back_nets(line) != len(c.nets):
-            pragma["n"] = len(c.nets)
-    if pragma:
-        return PRAGMA + json.dumps(pragma, separators=(",", ":")) + "\n" + line
-    return line
+    line_c = c if not pragma else Component(c.kind, name, nets, c.pins, model, c.value, c._params,
+                                            c._args, c._attrs, c.line, c.comment)
+    line = format_component(line_c, dialect)
+    if c.kind in "MQ" and _reads_back_nets(line) != len(c.nets):
+        pragma["n"] = len(c.nets)
+    return _compact(pragma) + "\n" + line if pragma else line
 
 
 _NO_MODELS = _Ctx("", set(), None, "spice")
