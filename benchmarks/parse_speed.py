@@ -1,0 +1,154 @@
+"""Parse speed and peak memory: eda's SPICE reader against PySpice and spicelib, side by side.
+
+    python -m benchmarks.parse_speed [--sizes 10k,100k,1M] [--skip-peers] [--out results.json]
+
+Generates flat and hierarchical decks (benchmarks/generate.py), then for every deck and parser
+runs ONE fresh subprocess that reads the deck into that parser's object model and reports its
+own wall time and peak RSS, so peaks never mix.  Prints a Markdown table with throughput and
+memory ratios against PySpice, then times eda's writer and graph views at the largest size.
+Target (issue: foundation): at 1M elements >= 20x PySpice's throughput with <= 1/3 its memory.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from benchmarks.generate import write_decks
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# Each runner prints one JSON line: {"seconds": ..., "elements": ..., "peak_mb": ...}.
+_PRELUDE = """
+import json, resource, sys, time, gc
+path = sys.argv[1]
+"""
+_EPILOGUE = """
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": dt, "elements": n, "peak_mb": peak, "base_mb": base}), flush=True)
+import os; os._exit(0)   # skip freeing millions of objects: not part of parsing
+"""
+RUNNERS = {
+    "eda": """
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+from eda.formats import read
+t = time.perf_counter()
+c = read(path)
+dt = time.perf_counter() - t
+n = sum(1 for _ in c.all_components())
+""",
+    "pyspice": """
+import logging; logging.disable(logging.CRITICAL)
+from PySpice.Spice.Parser import SpiceParser
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+t = time.perf_counter()
+p = SpiceParser(path=path)
+circuit = p.build_circuit()
+dt = time.perf_counter() - t
+n = len(list(circuit.elements)) + sum(len(list(s.elements)) for s in circuit.subcircuits)
+""",
+    "spicelib": """
+import logging; logging.disable(logging.CRITICAL)
+from spicelib import SpiceEditor
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+t = time.perf_counter()
+e = SpiceEditor(path)
+comps = e.get_components()
+dt = time.perf_counter() - t
+n = len(comps)
+""",
+}
+
+_EXTRAS = """
+import json, sys, time, gc, os
+from eda.formats import read, write_text
+from eda.graph import build_view
+c = read(sys.argv[1])
+gc.disable()
+out = {}
+t = time.perf_counter(); text, _ = write_text(c, "spice"); out["write spice"] = time.perf_counter() - t
+for view in ("bipartite", "component", "port"):
+    t = time.perf_counter(); g = build_view(c, view); out[f"graph {view}"] = time.perf_counter() - t
+    out[f"graph {view} nodes"] = g.num_nodes
+    del g
+print(json.dumps(out), flush=True)
+os._exit(0)
+"""
+
+
+def measure(parser: str, path: Path, timeout: float) -> dict:
+    """One parser on one file in a fresh interpreter."""
+    code = _PRELUDE + RUNNERS[parser] + _EPILOGUE
+    try:
+        r = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True,
+                           timeout=timeout, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        return {"error": f"timeout after {timeout:.0f} s"}
+    if r.returncode != 0:
+        last = (r.stderr.strip().splitlines() or ["failed"])[-1]
+        return {"error": last[:160]}
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def parse_sizes(text: str) -> list[int]:
+    mult = {"k": 1_000, "m": 1_000_000}
+    out = []
+    for s in text.split(","):
+        s = s.strip().lower()
+        out.append(int(float(s[:-1]) * mult[s[-1]]) if s[-1] in mult else int(s))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="10k,100k,1M")
+    ap.add_argument("--kinds", default="flat,hier", help="flat, hier or both")
+    ap.add_argument("--skip-peers", action="store_true", help="only eda's reader")
+    ap.add_argument("--timeout", type=float, default=600, help="seconds per measurement")
+    ap.add_argument("--decks", default=None, help="folder for generated decks (kept between runs)")
+    ap.add_argument("--out", default=None, help="results JSON")
+    args = ap.parse_args(argv)
+    folder = Path(args.decks or Path(tempfile.gettempdir()) / "eda-bench-decks")
+    kinds = set(args.kinds.split(","))
+    decks = [d for d in write_decks(folder, parse_sizes(args.sizes)) if d[0] in kinds]
+    parsers = ["eda"] if args.skip_peers else ["eda", "pyspice", "spicelib"]
+    rows = []
+    print("| deck | elements | parser | seconds | elements/s | peak MB | vs PySpice: speed | memory |")
+    print("|---|---|---|---|---|---|---|---|")
+    for kind, n, path in decks:
+        got = {p: measure(p, path, args.timeout) for p in parsers}
+        ref = got.get("pyspice", {})
+        for p, m in got.items():
+            row = {"deck": kind, "size": n, "parser": p, **m}
+            rows.append(row)
+            if "error" in m:
+                print(f"| {kind} | {n:,} | {p} | {m['error']} | | | | |")
+                continue
+            rate = n / m["seconds"] if m["seconds"] else float("inf")   # the deck's element count
+            speed = mem = ""
+            if "seconds" in ref and p != "pyspice":
+                speed = f"{ref['seconds'] / m['seconds']:.1f}x"
+                mem = f"{m['peak_mb'] / ref['peak_mb']:.2f}"
+                row.update(speedup_vs_pyspice=ref["seconds"] / m["seconds"],
+                           memory_vs_pyspice=m["peak_mb"] / ref["peak_mb"])
+            print(f"| {kind} | {n:,} | {p} | {m['seconds']:.2f} | {rate:,.0f} | {m['peak_mb']:.0f} "
+                  f"| {speed} | {mem} |", flush=True)
+    largest = max(decks, key=lambda d: (d[1], d[0] == "flat"))
+    r = subprocess.run([sys.executable, "-c", _EXTRAS, str(largest[2])], capture_output=True,
+                       text=True, timeout=args.timeout, cwd=ROOT)
+    extras = json.loads(r.stdout.strip().splitlines()[-1]) if r.returncode == 0 else \
+        {"error": (r.stderr.strip().splitlines() or ["failed"])[-1]}
+    print(f"\neda at {largest[1]:,} elements ({largest[0]}):")
+    for k, v in extras.items():
+        print(f"  {k}: {v:.2f} s" if isinstance(v, float) else f"  {k}: {v}")
+    if args.out:
+        from eda.fileio import atomic_write
+        atomic_write(args.out, json.dumps({"rows": rows, "extras": extras}, indent=1) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
