@@ -22,18 +22,24 @@ from benchmarks.generate import write_decks
 ROOT = Path(__file__).resolve().parents[1]
 
 # Each runner prints one JSON line: {"seconds": ..., "elements": ..., "peak_mb": ...}.
+# Peak memory is VmHWM of the child's own address space (ru_maxrss would carry the parent's
+# peak across fork+exec on Linux).
 _PRELUDE = """
-import json, resource, sys, time, gc
+import json, sys, time, gc
 path = sys.argv[1]
+def hwm_mb():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
 """
 _EPILOGUE = """
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+peak = hwm_mb()
 print(json.dumps({"seconds": dt, "elements": n, "peak_mb": peak, "base_mb": base}), flush=True)
 import os; os._exit(0)   # skip freeing millions of objects: not part of parsing
 """
 RUNNERS = {
     "eda": """
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+base = hwm_mb()
 from eda.formats import read
 t = time.perf_counter()
 c = read(path)
@@ -43,7 +49,7 @@ n = sum(1 for _ in c.all_components())
     "pyspice": """
 import logging; logging.disable(logging.CRITICAL)
 from PySpice.Spice.Parser import SpiceParser
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+base = hwm_mb()
 t = time.perf_counter()
 p = SpiceParser(path=path)
 circuit = p.build_circuit()
@@ -53,7 +59,7 @@ n = len(list(circuit.elements)) + sum(len(list(s.elements)) for s in circuit.sub
     "spicelib": """
 import logging; logging.disable(logging.CRITICAL)
 from spicelib import SpiceEditor
-base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+base = hwm_mb()
 t = time.perf_counter()
 e = SpiceEditor(path)
 comps = e.get_components()
