@@ -719,7 +719,7 @@ class _Parser:
             npos = self.toks[self.i - 1][2]
             if self.peek()[1] == "[":
                 self.fail("instance arrays are not supported")
-            pins, nets, positional = self.connections(mod)
+            pins, nets, positional = self.connections(mod, prim)
             if prim:
                 pins = list(primitive_pins(cell, len(nets)))
                 positional = False
@@ -736,7 +736,7 @@ class _Parser:
             break
         self.expect(";")
 
-    def connections(self, mod: _Mod) -> tuple[list[str], list[str], bool]:
+    def connections(self, mod: _Mod, prim: bool = False) -> tuple[list[str], list[str], bool]:
         self.expect("(")
         pins: list[str] = []
         nets: list[str] = []
@@ -779,7 +779,8 @@ class _Parser:
         while True:
             i += 1
             if self.peek()[1] in (",", ")"):  # empty positional slot
-                pass
+                if prim and (self.peek()[1] == "," or i > 1):
+                    self.fail("a gate primitive terminal cannot be left unconnected")
             else:
                 bits = self.expr(mod)
                 if len(bits) == 1:

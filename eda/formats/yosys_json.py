@@ -20,7 +20,7 @@ from ..errors import NetlistError
 from ..ir import Circuit, Component, Subcircuit
 from .registry import Format, register
 
-__all__ = ["read_yosys_json", "write_yosys_json"]
+__all__ = ["read_yosys_json", "write_yosys_json", "strip_trailing_commas"]
 
 _CONSTS = {"0": "1'b0", "1": "1'b1", "x": "1'bx", "z": "1'bz"}
 _CONST_BITS = {v: k for k, v in _CONSTS.items()}
@@ -156,14 +156,44 @@ def _module(name: str, m: dict, path: str, text: str) -> Subcircuit:
     return sub
 
 
-def read_yosys_json(text: str, path: str = "<input>") -> Circuit:
-    """Parse a Yosys JSON netlist into a Circuit (one Subcircuit per module)."""
+_TRAILING = re.compile(r'"(?:[^"\\]|\\.)*"|,(\s*[}\]])', re.S)
+
+
+def strip_trailing_commas(text: str) -> str:
+    """`text` with commas before a closing `}` or `]` removed (string contents untouched)."""
+    def fix(m: re.Match) -> str:
+        if m.group(1) is None:
+            return m.group(0)
+        j = m.start() - 1
+        while j >= 0 and text[j] in " \t\r\n":
+            j -= 1
+        before = text[j] if j >= 0 else ""
+        return m.group(0) if before in ("", "{", "[", ",") else m.group(1)  # `{,}` stays bad
+    return _TRAILING.sub(fix, text)
+
+
+def _loads(text: str, path: str):
+    """Strict JSON, else JSON with trailing commas removed, else the strict error located."""
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as e:
-        raise NetlistError(f"invalid JSON: {e.msg}", path, e.lineno, e.colno) from None
+        first = e
     except (ValueError, RecursionError) as e:
         raise NetlistError(f"invalid JSON: {e}", path, 1, 1) from None
+    try:
+        return json.loads(strip_trailing_commas(text))
+    except (ValueError, RecursionError):
+        pass
+    raise NetlistError(f"invalid JSON: {first.msg}", path, first.lineno, first.colno) from None
+
+
+def read_yosys_json(text: str, path: str = "<input>") -> Circuit:
+    """Parse a Yosys JSON netlist into a Circuit (one Subcircuit per module).
+
+    Strict JSON first; on failure a second try with trailing commas (`,}` / `,]`) removed, as
+    some hand-written netlistsvg examples have them; if that fails too, the original error.
+    """
+    data = _loads(text, path)
     if not isinstance(data, dict) or not isinstance(data.get("modules"), dict):
         raise NetlistError("not a Yosys JSON netlist (no \"modules\" object)", path, 1, 1)
     c = Circuit(format="yosys-json", dialect="yosys")
@@ -192,6 +222,15 @@ def _write_module(sub, top_name: str | None) -> dict:
     a = sub.attrs if isinstance(getattr(sub, "attrs", None), dict) else {}
     y = a.get("yosys", {}) if isinstance(a.get("yosys"), dict) else {}
     ids: dict[str, int] = dict(y.get("bit_ids", {}) or {})
+    # a net named `n<k>` (the reader's name for an unnamed bit k) gets bit id k again when free,
+    # so a circuit that lost its bit ids (via another format) reads back with the same net names
+    used_ids = set(ids.values())
+    names = list(sub.ports) + [n for c in sub.components for n in c.nets]
+    for n in names:
+        m = re.fullmatch(r"n(\d{1,9})", n)
+        if m and n not in ids and int(m.group(1)) >= 2 and int(m.group(1)) not in used_ids:
+            ids[n] = int(m.group(1))
+            used_ids.add(ids[n])
     next_id = [max([1, *ids.values()]) + 1]
 
     def bit(n: str):
@@ -281,7 +320,7 @@ def _write_module(sub, top_name: str | None) -> dict:
         netnames = dict(raw_nn)
     covered = {b for d in netnames.values() if isinstance(d, dict) for b in d.get("bits", [])}
     for n, b in list(ids.items()):
-        if b not in covered and not re.fullmatch(r"n\d+_*", n):
+        if b not in covered and n != f"n{b}":
             netnames[n] = {"hide_name": 1 if n.startswith("$") else 0, "bits": [b],
                            "attributes": {}}
             covered.add(b)
