@@ -28,7 +28,9 @@ otherwise.
 Writing any IR circuit: top-level components, then the components of each subcircuit definition
 with the definition path prefixed to component and net names (`opamp/R1`, `opamp/out`); the
 hierarchy itself (definitions, instances' meaning) is not expressible and is reported as dropped.
-Kinds without an ftype (cells, instances, controlled sources...) become `simple_chip` parts.
+Kinds without an ftype (cells, instances, controlled sources...), and R/C/L whose value is not a
+number (the schema requires one), become `simple_chip` parts. V/I sources without a numeric
+value keep their ftype without `voltage`/`current`, as tscircuit itself writes AC sources.
 """
 from __future__ import annotations
 
@@ -417,7 +419,7 @@ def write_circuitjson(circuit: Circuit) -> str:
         orig = a.get("circuitjson") if isinstance(a.get("circuitjson"), dict) else {}
         o = dict(orig)
         kind_ftype = KIND_FTYPE.get(c.kind) if len(c.nets) in _PIN_COUNTS.get(c.kind, ()) else None
-        if kind_ftype and c.kind in _VALUE_FIELD and c.value_si is None and \
+        if kind_ftype and c.kind in "RCL" and c.value_si is None and \
                 o.get("ftype") != kind_ftype:
             kind_ftype = None  # the schema requires the numeric value: a chip instead
         ft = o.get("ftype")
