@@ -84,6 +84,11 @@ def formats() -> list[Format]:
 def read_text(path: str | Path) -> str:
     """File text as str: UTF-8 (with BOM), falling back to Latin-1; binary data is an error."""
     data = Path(path).read_bytes()
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):   # UTF-16 with a byte-order mark (LTspice saves so)
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise NetlistError("invalid UTF-16 text", str(path), 1, 1) from None
     nul = data.find(b"\x00")
     if nul < 0:
         ctrl = sum(1 for b in data[:4096] if b < 9 or 13 < b < 32)

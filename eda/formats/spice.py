@@ -28,6 +28,7 @@ _NODE_COUNT = {"R": 2, "C": 2, "L": 2, "V": 2, "I": 2, "B": 2, "D": 2, "J": 3, "
 _NEEDS_MODEL = frozenset("DJZSOUY")
 _FIXED_NODES = {"R": 2, "C": 2, "L": 2, "V": 2, "I": 2, "B": 2, "D": 2, "F": 2, "H": 2, "W": 2,
                 "J": 3, "Z": 3, "S": 4, "T": 4, "O": 4, "K": 0}
+_END_RE = re.compile(r"^[ \t]*\.end[ \t\r]*$", re.IGNORECASE | re.MULTILINE)
 _SPECTRE_RE = re.compile(r"^[ \t]*(simulator[ \t]+lang[ \t]*=[ \t]*spectre|subckt[ \t]|ends\b|"
                          r"parameters[ \t])", re.MULTILINE)
 
@@ -215,8 +216,12 @@ def _directive(toks: list[str], code: str, ln: int, ctx: _Ctx) -> Statement | Mo
 
 
 def parse_into(body: Body, text: str, path: str, first_line: int = 1,
-               circuit: Circuit | None = None, title: bool = False) -> None:
-    """Parse SPICE text into `body` (subcircuit blocks nest); `title`: first line may be a title."""
+               circuit: Circuit | None = None, title: bool | str = False) -> None:
+    """Parse SPICE text into `body` (subcircuit blocks nest).
+
+    `title`: False (no title line), True (the first line is a title unless it reads as an
+    element), or "always" (the first line is a title unless it is a comment or a directive).
+    """
     ctx = _Ctx(path, {m.lower() for m in _MODEL_RE.findall(text)}, circuit,
                circuit.dialect if circuit and circuit.dialect else "spice")
     _parse_lines(body, iter_logical_lines(text, first_line), ctx, title)
@@ -269,7 +274,7 @@ _PINS_M = pin_names("M", 4)
 _PINS_2 = pin_names("R", 2)
 
 
-def _parse_lines(top: Body, lines, ctx: _Ctx, title: bool) -> None:
+def _parse_lines(top: Body, lines, ctx: _Ctx, title: bool | str) -> None:
     stack: list[Body] = [top]
     body = top
     items = body.items
@@ -288,7 +293,9 @@ def _parse_lines(top: Body, lines, ctx: _Ctx, title: bool) -> None:
             if not head:
                 raw = ""
             is_title = False
-            if head not in ("*", ".", "", "#"):
+            if head not in ("*", ".", "", "#") and title == "always":
+                is_title = True
+            elif head not in ("*", ".", "", "#"):
                 try:
                     toks = tokenize(strip_comment(raw)[0], path, ln)
                     if not toks:
@@ -476,7 +483,9 @@ def read_spice(text: str, path: str = "<input>", dialect: str | None = None) -> 
     gc_was_on = gc.isenabled()
     gc.disable()  # millions of small objects, no cycles: the collector only costs time here
     try:
-        parse_into(c, text, path, 1, c, title=True)
+        # A deck that ends with `.end` is a main deck: ngspice takes its first line as the title,
+        # whatever it says.  Other files (libraries, includes) may start with an element.
+        parse_into(c, text, path, 1, c, title="always" if _END_RE.search(text) else True)
     finally:
         if gc_was_on:
             gc.enable()
