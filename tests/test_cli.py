@@ -93,3 +93,17 @@ def test_sim_error_is_one_line(tmp_path: Path) -> None:
     r = eda("sim", p)
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+OPAMP_TB = ROOT / "netlists" / "opamp10_ptm45_tb.sp"
+SMOKE = ROOT.parent / "shared" / "data" / "sizing" / "smoke" / "two_stage_10t_ptm45.inc"
+
+
+@pytest.mark.skipif(not SMOKE.is_file(), reason="needs ../shared/data beside the repository")
+def test_sim_opamp_gain_and_ugbw(tmp_path: Path) -> None:
+    out = tmp_path / "op.json"
+    r = eda("sim", OPAMP_TB, "-o", out)
+    assert r.returncode == 0, r.stderr
+    d = json.loads(out.read_text())
+    assert d["gain_db"] == pytest.approx(49.23, abs=0.2)      # data README: A0 49.23 dB
+    assert d["ugbw"] == pytest.approx(40.7e6, rel=0.03)       # data README: UGBW 40.7 MHz
