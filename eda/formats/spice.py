@@ -725,7 +725,8 @@ def _writer(dialect: str):
     return lambda c: write_spice(c, dialect)
 
 
-_DROPS = "non-SPICE statements (kept as comments); digital cells/board parts become X instances"
+_DROPS = ("statements of other formats (kept as comments); digital cells and board parts become "
+          "X lines whose `*@eda` pragma keeps them")
 register(Format("spice", (".sp", ".cir", ".spice", ".ckt", ".spi", ".sub", ".deck", ".net", ".lib",
                           ".inc", ".mod"),
                 _reader(None), _writer("ngspice"), _sniff, "SPICE (ngspice dialect when writing)",
