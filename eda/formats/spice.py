@@ -75,7 +75,8 @@ def _element(toks: list[str], ln: int, ctx: _Ctx, comment: str | None,
         if len(pos) > 2:
             value = pos[2]
             args = pos[3:]
-        elif not params and (kind != "R" or strict):  # ngspice gives a bare R a default value
+        elif not params and strict:  # a bare R/C/L (dataset netlists have no values) reads
+                                     # with value None; only title detection is strict
             raise NetlistError(f"{name}: expected a value after the 2 nodes", path, ln,
                                len(" ".join(toks)) + 2)
     elif kind == "K":
@@ -149,7 +150,9 @@ def _element(toks: list[str], ln: int, ctx: _Ctx, comment: str | None,
         n = _NODE_COUNT[kind]
         if kind == "D" and len(pos) >= 4 and pos[3].lower() in ctx.models:
             n = 3
-        if kind in _NEEDS_MODEL or kind == "W":
+        if kind == "D" and len(pos) == n and not strict:
+            nets = pos   # a diode with no model (dataset netlists): ERC reports it
+        elif kind in _NEEDS_MODEL or kind == "W":
             extra = 2 if kind == "W" else 1
             need(n + extra, f"{n} nodes and a model")
             nets = pos[:n]

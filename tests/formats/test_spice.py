@@ -100,7 +100,7 @@ def test_continuation_with_comment_between() -> None:
 
 
 @pytest.mark.parametrize("text,line,col", [
-    ("t\nC1 a b\n", 2, None),
+    ("t\nQ1 a b\n", 2, None),
     ("t\nM1 d g\n", 2, None),
     ("t\n.subckt foo a b\nR2 a b 1k\n", 2, 1),
     ("t\nC1 a 0 ((1p\n", 2, 8),
