@@ -53,8 +53,6 @@ real if else paramset export simulator
 
 _RE_LANG = re.compile(r"^\s*simulator\s+lang\s*=\s*(\w+)", re.IGNORECASE)
 _RE_NUM = re.compile(r"^([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)([TGMKkmunpfac%_])?([A-Za-z]*)$")
-_SPECTRE_SCALE = {"T": "t", "G": "g", "M": "meg", "K": "k", "k": "k", "m": "m", "u": "u",
-                  "n": "n", "p": "p", "f": "f", "a": "a"}
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_!]+$")
 
 
@@ -63,7 +61,7 @@ _SAFE_NAME = re.compile(r"^[A-Za-z0-9_!]+$")
 # ----------------------------------------------------------------------------------------------
 
 class _Line:
-    """One logical line: its code (comment stripped), raw text, and a column map to physical lines."""
+    """One logical line: code (comment stripped), raw text, a column map to physical lines."""
 
     __slots__ = ("line", "code", "raw", "segs", "comment")
 
@@ -418,7 +416,8 @@ class _Reader:
             if len(pos) < 2:
                 raise self._err(ln, "expected 'model NAME TYPE'", toks[0][1])
             name, mtype = _unescape(pos[0][0]), pos[1][0]
-            body.add(Model(name, _spice_model_type(mtype, params), _spice_model_params(mtype, params),
+            body.add(Model(name, _spice_model_type(mtype, params),
+                           _spice_model_params(mtype, params),
                            ln.code.strip(), ln.line, DIALECT))
             return
         if first in KEYWORDS:
@@ -474,6 +473,11 @@ class _Reader:
                                                                           if t == master][0])
         args = [_value_in(t) for t, _ in margs]
         if master in ANALYSES:
+            spice_text = _spice_analysis(name, master, nets, args, params)
+            if spice_text is not None:  # the exact inverse of what the writer emits
+                toks = spice_text.split()
+                body.add(Statement("directive", spice_text, toks[0], args=toks[1:], line=ln.line))
+                return
             body.add(Statement("directive", ln.code.strip(), master,
                                args=[name] + nets + args, params=params, line=ln.line,
                                dialect=DIALECT))
@@ -497,6 +501,23 @@ class _Reader:
         for comp, master, _ in self.pending:
             kind = _kind_for(comp.name, master, models, subckts, low_models, low_subckts)
             _finish(comp, kind, master)
+
+
+def _spice_analysis(name: str, master: str, nets: list, args: list, params: dict) -> str | None:
+    """SPICE text of a plain `tran tran`, `ac ac` or `dcOp dc` line (None for anything more)."""
+    if nets or args:
+        return None
+    keys = set(params)
+    if name == master == "tran" and {"step", "stop"} <= keys <= {"step", "stop", "start"}:
+        return " ".join([".tran", params["step"], params["stop"]] +
+                        ([params["start"]] if "start" in params else []))
+    if name == "ac" and master == "ac" and len(keys) == 3 and {"start", "stop"} <= keys:
+        (sweep,) = keys - {"start", "stop"}
+        if sweep in ("dec", "oct", "lin"):
+            return f".ac {sweep} {params[sweep]} {params['start']} {params['stop']}"
+    if name == "dcOp" and master == "dc" and not params:
+        return ".op"
+    return None
 
 
 def _kind_for(name: str, master: str, models, subckts, low_models, low_subckts) -> str:
@@ -735,6 +756,8 @@ def _value_out(text: str) -> str:
         if scale is None and unit.lower().startswith("meg"):
             scale = "meg"
         return _num_out(mant, scale)
+    if t[0] == "[" and t[-1] == "]":
+        return "[" + " ".join(_value_out(v) for v in _split_words([t[1:-1]])) + "]"
     if (t[0] == "{" and t[-1] == "}") or (t[0] == "'" and t[-1] == "'" and len(t) > 1):
         t = "(" + t[1:-1].strip() + ")"
     if t[0] == "(" or any(op in t for op in "+-*/^<>?"):
@@ -782,7 +805,13 @@ def _split_words(tokens: list[str]) -> list[str]:
 
 def _source_params(comp: Component) -> dict[str, str] | None:
     """Spectre vsource/isource params from SPICE value/args, or None when not expressible."""
-    toks = _split_words(([comp.value] if comp.value else []) + list(comp.args))
+    raw = _split_words(([comp.value] if comp.value else []) + list(comp.args))
+    toks: list[str] = []
+    for t in raw:  # `SIN (0 1 1k)` -> `SIN(0 1 1k)`
+        if toks and t.startswith("(") and toks[-1].isalpha():
+            toks[-1] += t
+        else:
+            toks.append(t)
     p: dict[str, str] = {}
     i = 0
     if toks and parse_decimal(toks[0]) is not None or (toks and toks[0][:1] in "{'"):
@@ -809,7 +838,7 @@ def _source_params(comp: Component) -> dict[str, str] | None:
                      "exp": ("val0", "val1", "td1", "tau1", "td2", "tau2")}.get(fn)
             if fn == "pwl":
                 p["type"] = "pwl"
-                p["wave"] = "[" + " ".join(_value_out(v) for v in vals) + "]"
+                p["wave"] = "[" + " ".join(vals) + "]"
             elif names and len(vals) <= len(names):
                 p["type"] = {"sin": "sine"}.get(fn, fn)
                 p.update(dict(zip(names, vals)))
@@ -818,12 +847,9 @@ def _source_params(comp: Component) -> dict[str, str] | None:
             i += 1
         else:
             return None
-    out = {}
-    for k, v in p.items():
-        out[k] = v if k == "wave" else _value_out(v)
-    if "type" not in out:
-        out["type"] = "dc"
-    return out
+    if "type" not in p:
+        p["type"] = "dc"
+    return p
 
 
 class _Names:
