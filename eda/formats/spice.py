@@ -323,7 +323,7 @@ def _parse_lines(top: Body, lines, ctx: _Ctx, title: bool | str) -> None:
             if comp is not None:
                 append(comp)
                 continue
-        if c == "*" or c == "#":
+        if c == "*" or c == "#" or c == "$" or c == ";":
             if s.startswith(PRAGMA):
                 pragma = _read_pragma(s)
                 if pragma is not None:

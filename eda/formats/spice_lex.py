@@ -10,6 +10,7 @@ from typing import Iterator
 
 from ..errors import NetlistError
 
+_COMMENT_START = frozenset("*$;")   # whole-line comments (`$` and `;` lines: HSPICE, CIDER decks)
 _OPEN = {"(": ")", "{": "}", "[": "]"}
 _SLOW_CHARS = frozenset("(){}'\"[]")
 
@@ -36,7 +37,7 @@ def iter_logical_lines(text: str, first_line: int = 1) -> Iterator[tuple[int, st
         c = raw[0]
         if c == " " or c == "\t":
             c = raw.lstrip()[:1]
-        if c == "+" or (pend is not None and pend.endswith("\\") and c != "*"):
+        if c == "+" or (pend is not None and pend.endswith("\\") and c not in _COMMENT_START):
             if pend is None:
                 pend_n, pend = n, raw.lstrip()[1:]   # a stray continuation: its own line
             elif c == "+":
@@ -45,7 +46,7 @@ def iter_logical_lines(text: str, first_line: int = 1) -> Iterator[tuple[int, st
             else:
                 pend = pend[:-1] + " " + raw
             continue
-        if c == "*":
+        if c in _COMMENT_START:
             if pend is None:
                 yield n, raw
             else:
