@@ -1,7 +1,7 @@
 """Synthetic SPICE decks for parser benchmarks: flat and hierarchical, of any element count.
 
 Flat: R, C, M and X lines over a pool of nets, two `.subckt` definitions, MOSFET parameters on
-`+` continuation lines.  Hierarchical: the same element mix spread over many small subcircuit
+`+` continuation lines, `.param` values used in `{expressions}`.  Hierarchical: the same element mix spread over many small subcircuit
 definitions, each instanced from the top.  Deterministic for a given size and seed.
 """
 from __future__ import annotations
@@ -9,7 +9,10 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+VERSION = 2  # bump when the decks change: cached decks are named by it
+
 HEADER = """* generated benchmark deck ({kind}, {n} elements)
+.param rload=1k cload=10f
 .model nch nmos level=1 vto=0.5 kp=200u
 .model pch pmos level=1 vto=-0.5 kp=80u
 .subckt inv a y vdd vss
@@ -17,8 +20,8 @@ M1 y a vdd vdd pch w=2u l=0.18u
 M2 y a vss vss nch w=1u l=0.18u
 .ends inv
 .subckt rcload a b
-R1 a m 1k
-C1 m b 10f
+R1 a m {{rload}}
+C1 m b {{cload*2}}
 .ends rcload
 """
 
@@ -68,7 +71,7 @@ def write_decks(folder: str | Path, sizes: list[int]) -> list[tuple[str, int, Pa
     out = []
     for n in sizes:
         for kind, make in (("flat", flat_deck), ("hier", hierarchical_deck)):
-            path = folder / f"{kind}_{n}.sp"
+            path = folder / f"{kind}_{n}.v{VERSION}.sp"
             if not path.exists():
                 tmp = path.with_suffix(".tmp")
                 tmp.write_text(make(n))

@@ -28,9 +28,13 @@ _PRELUDE = """
 import json, sys, time, gc
 path = sys.argv[1]
 def hwm_mb():
-    for line in open("/proc/self/status"):
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:  # no /proc (macOS): ru_maxrss is in bytes there
+        import resource
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 """
 _EPILOGUE = """
 peak = hwm_mb()
@@ -39,8 +43,9 @@ import os; os._exit(0)   # skip freeing millions of objects: not part of parsing
 """
 RUNNERS = {
     "eda": """
+from eda.formats import read, names
+names()   # import every format module first, as the peers' imports come before their timers
 base = hwm_mb()
-from eda.formats import read
 t = time.perf_counter()
 c = read(path)
 dt = time.perf_counter() - t
@@ -53,6 +58,10 @@ base = hwm_mb()
 t = time.perf_counter()
 p = SpiceParser(path=path)
 circuit = p.build_circuit()
+# PySpice 1.5's build_circuit skips subcircuit definitions (isinstance(.., SubCircuit) never
+# matches a SubCircuitStatement): build them too, so it builds the same model as the others.
+for s in p.subcircuits:
+    circuit.subcircuit(s.build())
 dt = time.perf_counter() - t
 n = len(list(circuit.elements)) + sum(len(list(s.elements)) for s in circuit.subcircuits)
 """,
@@ -62,9 +71,10 @@ from spicelib import SpiceEditor
 base = hwm_mb()
 t = time.perf_counter()
 e = SpiceEditor(path)
-comps = e.get_components()
+n = len(e.get_components())
+for name in e.get_subcircuit_names():   # subcircuit bodies are parsed on demand: list them too
+    n += len(e.get_subcircuit_named(name).get_components())
 dt = time.perf_counter() - t
-n = len(comps)
 """,
 }
 
@@ -113,17 +123,27 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="10k,100k,1M")
     ap.add_argument("--kinds", default="flat,hier", help="flat, hier or both")
     ap.add_argument("--skip-peers", action="store_true", help="only eda's reader")
-    ap.add_argument("--timeout", type=float, default=600, help="seconds per measurement")
+    ap.add_argument("--timeout", type=float, default=600,
+                    help="seconds per measurement (peers take ~75-90 s at 1M)")
     ap.add_argument("--decks", default=None, help="folder for generated decks (kept between runs)")
-    ap.add_argument("--out", default=None, help="results JSON")
+    ap.add_argument("--out", default=None, help="results JSON (rewritten atomically as it goes)")
+    ap.add_argument("--no-extras", action="store_true", help="skip the writer and graph timings")
     args = ap.parse_args(argv)
     folder = Path(args.decks or Path(tempfile.gettempdir()) / "eda-bench-decks")
     kinds = set(args.kinds.split(","))
     decks = [d for d in write_decks(folder, parse_sizes(args.sizes)) if d[0] in kinds]
     parsers = ["eda"] if args.skip_peers else ["eda", "pyspice", "spicelib"]
-    rows = []
-    print("| deck | elements | parser | seconds | elements/s | peak MB | vs PySpice: speed | memory |")
-    print("|---|---|---|---|---|---|---|---|")
+    rows: list[dict] = []
+    extras: dict = {}
+
+    def save() -> None:  # after every measurement: an interrupted run keeps what it measured
+        if args.out:
+            from eda.fileio import atomic_write
+            atomic_write(args.out, json.dumps({"rows": rows, "extras": extras}, indent=1) + "\n")
+
+    print("| deck | elements | parser | seconds | elements/s | peak MB | counted "
+          "| vs PySpice: throughput | memory |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for kind, n, path in decks:
         got = {p: measure(p, path, args.timeout) for p in parsers}
         ref = got.get("pyspice", {})
@@ -131,9 +151,10 @@ def main(argv: list[str] | None = None) -> int:
             row = {"deck": kind, "size": n, "parser": p, **m}
             rows.append(row)
             if "error" in m:
-                print(f"| {kind} | {n:,} | {p} | {m['error']} | | | | |")
+                print(f"| {kind} | {n:,} | {p} | {m['error']} | | | | | |", flush=True)
                 continue
             rate = n / m["seconds"] if m["seconds"] else float("inf")   # the deck's element count
+            row["elements_per_s"] = rate
             speed = mem = ""
             if "seconds" in ref and p != "pyspice":
                 speed = f"{ref['seconds'] / m['seconds']:.1f}x"
@@ -141,18 +162,23 @@ def main(argv: list[str] | None = None) -> int:
                 row.update(speedup_vs_pyspice=ref["seconds"] / m["seconds"],
                            memory_vs_pyspice=m["peak_mb"] / ref["peak_mb"])
             print(f"| {kind} | {n:,} | {p} | {m['seconds']:.2f} | {rate:,.0f} | {m['peak_mb']:.0f} "
-                  f"| {speed} | {mem} |", flush=True)
-    largest = max(decks, key=lambda d: (d[1], d[0] == "flat"))
-    r = subprocess.run([sys.executable, "-c", _EXTRAS, str(largest[2])], capture_output=True,
-                       text=True, timeout=args.timeout, cwd=ROOT)
-    extras = json.loads(r.stdout.strip().splitlines()[-1]) if r.returncode == 0 else \
-        {"error": (r.stderr.strip().splitlines() or ["failed"])[-1]}
-    print(f"\neda at {largest[1]:,} elements ({largest[0]}):")
-    for k, v in extras.items():
-        print(f"  {k}: {v:.2f} s" if isinstance(v, float) else f"  {k}: {v}")
-    if args.out:
-        from eda.fileio import atomic_write
-        atomic_write(args.out, json.dumps({"rows": rows, "extras": extras}, indent=1) + "\n")
+                  f"| {m.get('elements', '')} | {speed} | {mem} |", flush=True)
+        save()
+    if not args.no_extras:
+        largest = max(decks, key=lambda d: (d[1], d[0] == "flat"))
+        try:
+            r = subprocess.run([sys.executable, "-c", _EXTRAS, str(largest[2])], capture_output=True,
+                               text=True, timeout=args.timeout, cwd=ROOT)
+            extras = json.loads(r.stdout.strip().splitlines()[-1]) if r.returncode == 0 else \
+                {"error": (r.stderr.strip().splitlines() or ["failed"])[-1]}
+        except subprocess.TimeoutExpired:
+            extras = {"error": f"timeout after {args.timeout:.0f} s"}
+        extras = {"deck": largest[0], "size": largest[1], **extras}
+        print(f"\neda at {largest[1]:,} elements ({largest[0]}):")
+        for k, v in extras.items():
+            if k not in ("deck", "size"):
+                print(f"  {k}: {v:.2f} s" if isinstance(v, float) else f"  {k}: {v}")
+        save()
     return 0
 
 
