@@ -8,6 +8,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
+from tests.formats.fuzzing import mutate_lines
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -113,16 +115,7 @@ def test_mutated_corpus_raises_only_netlist_error() -> None:
     for f in sorted(CORPUS.rglob("*.bench"))[:5]:
         lines = f.read_text().splitlines()
         for _ in range(10):
-            ls = list(lines)
-            for _ in range(rng.randint(1, 3)):
-                i = rng.randrange(len(ls))
-                op = rng.randrange(3)
-                if op == 0:
-                    del ls[i]
-                elif op == 1:
-                    ls.insert(i, ls[rng.randrange(len(ls))])
-                else:
-                    ls[i] = ls[i][: rng.randrange(len(ls[i]) + 1)]
+            ls = mutate_lines(lines, rng, most=3)
             try:
                 read_bench("\n".join(ls), "m.bench")
             except NetlistError:

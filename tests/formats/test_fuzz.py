@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from eda.errors import NetlistError
+from tests.formats.fuzzing import mutate_lines
 from eda.formats import get
 from eda.formats.spice import read_spice
 
@@ -49,28 +50,7 @@ def test_spectre_and_json_readers_raise_only_netlist_errors(text: str) -> None:
 
 
 def _mutate(lines: list[str], rng: random.Random) -> list[str]:
-    lines = list(lines)
-    for _ in range(rng.randint(1, 4)):
-        if not lines:
-            break
-        i = rng.randrange(len(lines))
-        op = rng.randrange(6)
-        if op == 0:
-            del lines[i]
-        elif op == 1:
-            lines.insert(i, lines[i])
-        elif op == 2:
-            j = rng.randrange(len(lines))
-            lines[i], lines[j] = lines[j], lines[i]
-        elif op == 3:
-            lines[i] = lines[i][: rng.randrange(len(lines[i]) + 1)]
-        elif op == 4:
-            lines.insert(i, rng.choice(TOKENS) + " " + rng.choice(TOKENS))
-        else:
-            s = lines[i]
-            k = rng.randrange(len(s) + 1)
-            lines[i] = s[:k] + rng.choice("(){}'\"=;$+*\\[]") + s[k:]
-    return lines
+    return mutate_lines(lines, rng, [f"{rng.choice(TOKENS)} {rng.choice(TOKENS)}" for _ in range(4)])
 
 
 @pytest.mark.skipif(not REAL.is_dir(), reason="no corpus")

@@ -6,6 +6,8 @@ import random
 from pathlib import Path
 
 import pytest
+
+from tests.formats.fuzzing import mutate_lines
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -149,21 +151,7 @@ def test_fuzz_kicad_xml(text: str) -> None:
 
 
 def _mutate(lines: list[str], rng: random.Random) -> list[str]:
-    out = list(lines)
-    for _ in range(rng.randint(1, 4)):
-        if not out:
-            break
-        i = rng.randrange(len(out))
-        op = rng.randrange(4)
-        if op == 0:
-            del out[i]
-        elif op == 1:
-            out.insert(i, out[rng.randrange(len(out))])
-        elif op == 2:
-            out[i] = out[i][: rng.randrange(len(out[i]) + 1)]
-        else:
-            out.insert(i, rng.choice(["(", ")", '"', "(comp)", "(node (ref X))", "(net)"]))
-    return out
+    return mutate_lines(lines, rng, ["(", ")", '"', "(comp)", "(node (ref X))", "(net)"])
 
 
 @needs_data

@@ -6,6 +6,8 @@ import random
 from pathlib import Path
 
 import pytest
+
+from tests.formats.fuzzing import mutate_lines
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -214,25 +216,8 @@ def test_fuzz_raises_only_netlist_error(text: str) -> None:
 
 
 def _mutate(lines: list[str], rng: random.Random) -> list[str]:
-    out = list(lines)
-    for _ in range(rng.randint(1, 4)):
-        if not out:
-            break
-        i = rng.randrange(len(out))
-        op = rng.randrange(5)
-        if op == 0:
-            del out[i]
-        elif op == 1:
-            out.insert(i, out[i])
-        elif op == 2:
-            j = rng.randrange(len(out))
-            out[i], out[j] = out[j], out[i]
-        elif op == 3:
-            out[i] = out[i][: rng.randrange(len(out[i]) + 1)]
-        else:
-            out.insert(i, rng.choice(["WIRE 1 2", "SYMBOL", "SYMATTR Value", "FLAG 0 0",
-                                      "TEXT 0 0 Left 2 !.model", "\x00", "SYMBOL res 0 0 R1"]))
-    return out
+    return mutate_lines(lines, rng, ["WIRE 1 2", "SYMBOL", "SYMATTR Value", "FLAG 0 0",
+                                       "TEXT 0 0 Left 2 !.model", "\x00", "SYMBOL res 0 0 R1"])
 
 
 @needs_data
