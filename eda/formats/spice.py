@@ -238,20 +238,24 @@ _SPECIAL_RE = re.compile(r"[;$/(){}'\"\[\],]")
 def _fast_element(s: str, c: str, ln: int, ctx: _Ctx, intern) -> Component | None:
     """The common plain element line (`R1 a b 1k`, `M1 d g s b nch w=1u`, `X1 a b sub`), or None."""
     toks = s.split()
+    rest = toks[1:]
     params = None
-    if "=" in s:
-        pos = []
+    if "=" in s:   # positional tokens first, then key=value ones
+        n = 0
+        for t in rest:
+            if "=" in t:
+                break
+            n += 1
+        pos = rest[:n]
+        pos = list(map(intern, pos, pos))
         params = {}
-        for t in toks[1:]:
+        for t in rest[n:]:
             k, eq, v = t.partition("=")
-            if eq:
-                if not k or not v:   # `w = 1u` spacing: the general path handles it
-                    return None
-                params[k] = intern(v, v)
-            else:
-                pos.append(intern(t, t))
+            if not (eq and k and v):   # `w = 1u` spacing or a positional token after a
+                return None            # parameter: the general path handles those
+            params[k] = intern(v, v)
     else:
-        pos = [intern(t, t) for t in toks[1:]]
+        pos = list(map(intern, rest, rest))
     kind = c.upper()
     np_ = len(pos)
     if kind == "M":
@@ -260,7 +264,7 @@ def _fast_element(s: str, c: str, ln: int, ctx: _Ctx, intern) -> Component | Non
         model = pos.pop()
         return Component("M", toks[0], pos, _PINS_M, model, None, params, None, None, ln)
     if kind == "X":
-        if np_ < 1 or "params:" in s.lower():
+        if np_ < 1 or (":" in s and "params:" in s.lower()):
             return None
         model = pos.pop()
         comp = Component("X", toks[0], pos, pin_names("X", np_ - 1), model, None, params,
