@@ -18,6 +18,11 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 _state = {"debug": False}
 
 
+from eda.llm.cli_app import llm_app  # noqa: E402  (imports only typer)
+
+app.add_typer(llm_app, name="llm", help="The LLM layer: a local OpenAI-compatible server and questions.")
+
+
 @app.callback()
 def _main(debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors.")) -> None:
     _state["debug"] = debug

@@ -52,7 +52,7 @@ def _gpu_layers() -> int:
     return 999 if any("GPU" in k for k in kinds) else 0
 
 
-def make_params(model_path: Path, port: int, n_ctx: int = 4096, n_parallel: int = 2):
+def make_params(model_path: Path, port: int, n_ctx: int = 16384, n_parallel: int = 2):
     import xllamacpp
     p = xllamacpp.CommonParams()
     p.model.path = str(model_path)
