@@ -39,10 +39,10 @@ def iter_logical_lines(text: str, first_line: int = 1) -> Iterator[tuple[int, st
             c = raw.lstrip()[:1]
         if c == "+" or (pend is not None and pend.endswith("\\") and c not in _COMMENT_START):
             if pend is None:
-                pend_n, pend = n, raw.lstrip()[1:]   # a stray continuation: its own line
+                pend_n, pend = n, raw.lstrip()[1:].lstrip()   # a stray continuation: its own line
             elif c == "+":
                 code, note = strip_comment(pend)   # an inline comment ends its physical line
-                pend = code + " " + raw.lstrip()[1:] + (" " + note if note else "")
+                pend = code + " " + raw.lstrip()[1:].lstrip() + (" " + note if note else "")
             else:
                 pend = pend[:-1] + " " + raw
             continue

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import SimulationError
+from ..formats.spice_lex import logical_lines
 
 #: Directives that start an analysis (dropped when the caller gives analyses of their own).
 ANALYSIS_DIRECTIVES = frozenset({".op", ".ac", ".dc", ".tran", ".noise", ".pz", ".tf", ".sens",
@@ -64,19 +65,6 @@ def read_deck(deck: str | Path) -> tuple[str, str | None]:
         return path.read_text(encoding="utf-8", errors="replace"), str(path)
     except OSError as exc:
         raise SimulationError(f"{path}: cannot read deck: {exc.strerror or exc}") from None
-
-
-def logical_lines(text: str) -> list[tuple[int, str]]:
-    """(first physical line number, text) per logical line, `+` continuations joined."""
-    out: list[tuple[int, str]] = []
-    for no, raw in enumerate(text.splitlines(), start=1):
-        line = raw.rstrip("\r\n")
-        if out and no > 1 and line.lstrip().startswith("+"):
-            first, prev = out[-1]
-            out[-1] = (first, prev + " " + line.lstrip()[1:].strip())
-        else:
-            out.append((no, line))
-    return out
 
 
 def analysis_lines(*, op: bool = False, ac: str | None = None, tran: str | None = None,
@@ -132,7 +120,8 @@ def prepare_deck(deck: str | Path, *, op: bool = False, ac: str | None = None,
     lines: list[str] = []
     origin: list[int | None] = []
     removed: list[str] = []
-    logical = logical_lines(text)
+    title, _, body = text.partition("\n")
+    logical = [(1, title.rstrip("\r"))] + logical_lines(body, 2) if text.strip() else []
     if not logical:
         raise SimulationError(f"{source or '<deck>'}: empty deck")
     in_control = False
