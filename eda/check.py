@@ -24,6 +24,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from .ir import GROUND_NAMES, Circuit, Component, Subcircuit
+from .unionfind import UnionFind
 
 __all__ = ["Finding", "RULES", "run_erc", "format_findings", "has_errors"]
 
@@ -75,32 +76,6 @@ class Finding:
     def sort_key(self) -> tuple:
         return (self.body, _SEVERITY_RANK.get(self.severity, 9), self.rule, self.objects,
                 self.message)
-
-
-class _UnionFind:
-    __slots__ = ("parent",)
-
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, x: str) -> str:
-        parent = self.parent
-        root = parent.setdefault(x, x)
-        while parent[root] != root:
-            root = parent[root]
-        while parent[x] != root:  # path compression
-            parent[x], x = root, parent[x]
-        return root
-
-    def union(self, a: str, b: str) -> bool:
-        """Join the sets of a and b; False when they were already one set."""
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return False
-        if ra < rb:  # deterministic roots
-            ra, rb = rb, ra
-        self.parent[ra] = rb
-        return True
 
 
 def _is_ground(net: str) -> bool:
@@ -199,7 +174,7 @@ def _check_connectivity(path: str, body, ports: set[str], globs: set[str], dc_ch
                                (net, comp.name)))
     if not dc_check:
         return
-    uf = _UnionFind()
+    uf = UnionFind()
     anchor = "\0anchor"
     uf.find(anchor)
     for net in nets:
@@ -233,7 +208,7 @@ def _check_connectivity(path: str, body, ports: set[str], globs: set[str], dc_ch
 
 
 def _check_sources(path: str, body, out: list[Finding]) -> None:
-    uf = _UnionFind()
+    uf = UnionFind()
     adj: dict[str, list[tuple[str, str]]] = {}
     kinds: dict[str, str] = {}
     for c in body.components:

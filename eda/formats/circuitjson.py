@@ -37,6 +37,7 @@ from __future__ import annotations
 import json
 import re
 
+from ..unionfind import UnionFind
 from ..errors import NetlistError
 from ..ir import GROUND_NAMES, Circuit, Component, Subcircuit
 from ..ir.units import parse_value
@@ -277,30 +278,10 @@ def _default_model(kind: str, o: dict) -> str | None:
     return None
 
 
-class _UF:
-    def __init__(self):
-        self.p: dict[str, str] = {}
-
-    def find(self, x: str) -> str:
-        p = self.p
-        p.setdefault(x, x)
-        root = x
-        while p[root] != root:
-            root = p[root]
-        while p[x] != root:
-            p[x], x = root, p[x]
-        return root
-
-    def union(self, a: str, b: str) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.p[rb] = ra
-
-
 def resolve_nets(made: list[tuple[Component, list[dict]]], traces: list[dict],
                  nets: list[dict]) -> dict[str, str]:
     """source_port_id -> net name, from traces and source_nets (see the module docstring)."""
-    uf = _UF()
+    uf = UnionFind()
     port_ids = {p["source_port_id"] for _, ps in made for p in ps}
     net_name = {n["source_net_id"]: _num_text(n["name"]) for n in nets}
     by_name: dict[str, str] = {}

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from ..unionfind import UnionFind
 from ..errors import NetlistError
 from ..ir import Body, Circuit, Component, Statement, pin_names
 from .registry import Format, register
@@ -137,28 +138,6 @@ def _load_asy(symbol: str, path: str) -> tuple[str, str | None, tuple, str | Non
     return kind, attrs.get("Value"), offs, model
 
 
-class _UF:
-    def __init__(self):
-        self.parent: dict = {}
-
-    def find(self, a):
-        p = self.parent
-        if a not in p:
-            p[a] = a
-            return a
-        root = a
-        while p[root] != root:
-            root = p[root]
-        while p[a] != root:
-            p[a], a = root, p[a]
-        return root
-
-    def union(self, a, b):
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[rb] = ra
-
-
 class _Sym:
     __slots__ = ("name", "x", "y", "orient", "line", "attrs")
 
@@ -269,7 +248,7 @@ def read_ltspice_asc(text: str, path: str = "<input>") -> Circuit:
         # WINDOW, LINE, RECTANGLE, CIRCLE, ARC, DATAFLAG, BUSTAP ...: drawing only
 
     # ---- connectivity --------------------------------------------------------------------
-    uf = _UF()
+    uf = UnionFind()
     points: set[tuple[int, int]] = set()
     for x1, y1, x2, y2 in wires:
         uf.union((x1, y1), (x2, y2))
@@ -347,7 +326,7 @@ def read_ltspice_asc(text: str, path: str = "<input>") -> Circuit:
     return circuit
 
 
-def _junctions(wires, points, uf: _UF) -> None:
+def _junctions(wires, points, uf: UnionFind) -> None:
     """Join every point lying strictly inside a wire to that wire (T-junctions)."""
     horiz: dict[int, list[tuple[int, int, tuple]]] = {}
     vert: dict[int, list[tuple[int, int, tuple]]] = {}
