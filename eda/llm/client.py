@@ -185,8 +185,8 @@ class LLMClient:
         sys_text = (system + "\n\n" if system else "") + (
             "Answer only with one JSON document that matches this JSON schema:\n" + json.dumps(schema))
         messages = [{"role": "system", "content": sys_text}, {"role": "user", "content": prompt}]
-        params.setdefault("response_format",
-                          {"type": "json_schema", "json_schema": {"name": "answer", "schema": schema}})
+        params.setdefault("response_format", {"type": "json_schema", "json_schema": {
+            "name": "answer", "schema": bounded_schema(schema)}})
         problem = ""
         for _attempt in range(repairs + 1):
             text = self.chat(messages, **params)
@@ -216,3 +216,23 @@ class LLMClient:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def bounded_schema(schema: Any, max_string: int = 200, max_items: int = 64) -> Any:
+    """The schema with a length bound on every unbounded string and array.
+
+    Used for the grammar the server decodes with, not for validation: a small model can loop
+    inside an unbounded string until the token limit cuts the JSON short.
+    """
+    if isinstance(schema, list):
+        return [bounded_schema(s, max_string, max_items) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: bounded_schema(v, max_string, max_items) for k, v in schema.items()}
+    types = out.get("type")
+    types = types if isinstance(types, list) else [types]
+    if "string" in types and "maxLength" not in out and "enum" not in out and "const" not in out:
+        out["maxLength"] = max_string
+    if "array" in types and "maxItems" not in out:
+        out["maxItems"] = max_items
+    return out

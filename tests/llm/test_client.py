@@ -68,8 +68,9 @@ def test_garbage_is_repaired_with_the_validation_error(stub):
     c = LLMClient(s.base_url, "stub", cache=False)
     assert c.ask_json("parts?", SCHEMA) == {"components": ["LED", "resistor"]}
     assert len(s.requests) == 3
-    assert s.requests[0]["response_format"] == {"type": "json_schema",
-                                                "json_schema": {"name": "answer", "schema": SCHEMA}}
+    from eda.llm.client import bounded_schema
+    assert s.requests[0]["response_format"] == {
+        "type": "json_schema", "json_schema": {"name": "answer", "schema": bounded_schema(SCHEMA)}}
     assert "not valid JSON" in s.requests[1]["messages"][-1]["content"]
     assert "components" in s.requests[2]["messages"][-1]["content"]
     assert "is not of type 'array'" in s.requests[2]["messages"][-1]["content"]
@@ -90,3 +91,15 @@ def test_closed_port_is_one_line_eda_error():
         LLMClient(f"http://127.0.0.1:{port}/v1", "m", cache=False, max_retries=0).chat(HI)
     msg = str(e.value)
     assert "cannot reach" in msg and str(port) in msg and "\n" not in msg
+
+
+def test_grammar_schema_bounds_strings_and_arrays():
+    from eda.llm.client import bounded_schema
+    s = {"type": "object", "properties": {"a": {"type": "array", "items": {"type": "string"}},
+                                          "b": {"type": "string", "maxLength": 5},
+                                          "c": {"type": "string", "enum": ["x"]}}}
+    b = bounded_schema(s)
+    assert b["properties"]["a"]["maxItems"] == 64
+    assert b["properties"]["a"]["items"]["maxLength"] == 200
+    assert b["properties"]["b"]["maxLength"] == 5 and "maxLength" not in b["properties"]["c"]
+    assert "maxItems" not in s["properties"]["a"]          # the caller's schema is untouched

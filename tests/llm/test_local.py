@@ -52,7 +52,7 @@ def test_cli_ask_prints_only_the_json(server, tmp_path):
     schema = tmp_path / "s.json"
     schema.write_text(json.dumps(SCHEMA))
     r = CliRunner().invoke(llm_app, ["ask", PROMPT, "--schema", str(schema), "--base-url", server.base_url,
-                                     "--model", server.model, "--max-tokens", "200", "--no-cache"])
+                                     "--model", server.model, "--max-tokens", "800", "--no-cache"])
     assert r.exit_code == 0, r.output
     jsonschema.validate(json.loads(r.stdout), SCHEMA)
 
