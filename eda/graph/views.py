@@ -194,20 +194,28 @@ def component_view(circuit: Circuit, max_net_degree: int | None = DEFAULT_MAX_NE
                     seen.add(net)
                     members.setdefault(net, []).append(base + k)
         pair_nets: dict[tuple[int, int], list[str]] = {}
-        for net, ms in members.items():
-            if max_net_degree is not None and len(ms) > max_net_degree:
-                skipped.append(path + net)
-                continue
-            for a in range(len(ms)):
-                u = ms[a]
-                for v in ms[a + 1:]:
-                    pair_nets.setdefault((u, v), []).append(net)
+        for net, u, v in _net_cliques(members, max_net_degree, skipped, path):
+            pair_nets.setdefault((u, v), []).append(net)
         for (u, v) in sorted(pair_nets):
             nets = sorted(pair_nets[(u, v)])
             g.edges.append((u, v))
             g.edge_attrs.append({"nets": ",".join(nets), "weight": len(nets)})
     g.graph["skipped_nets"] = ",".join(skipped)
     return g
+
+
+def _net_cliques(members: dict[str, list[int]], max_net_degree: int | None, skipped: list[str],
+                 path: str):
+    """(net, u, v) for every pair of members of each net; nets above the degree cap are
+    recorded in `skipped` instead (a ground clique of a huge circuit is quadratic)."""
+    for net, ms in members.items():
+        if max_net_degree is not None and len(ms) > max_net_degree:
+            skipped.append(path + net)
+            continue
+        for a in range(len(ms)):
+            u = ms[a]
+            for v in ms[a + 1:]:
+                yield net, u, v
 
 
 @_no_gc
@@ -246,18 +254,12 @@ def port_view(circuit: Circuit, net_mode: str = "clique",
                 for v in range(u + 1, last):
                     etype[(u, v)] = [1, None]
         if net_mode == "clique":
-            for net, ms in members.items():
-                if max_net_degree is not None and len(ms) > max_net_degree:
-                    skipped.append(path + net)
-                    continue
-                for a in range(len(ms)):
-                    u = ms[a]
-                    for v in ms[a + 1:]:
-                        e = etype.get((u, v))
-                        if e is None:
-                            etype[(u, v)] = [0, net]
-                        else:
-                            e[1] = net
+            for net, u, v in _net_cliques(members, max_net_degree, skipped, path):
+                e = etype.get((u, v))
+                if e is None:
+                    etype[(u, v)] = [0, net]
+                else:
+                    e[1] = net
             for (u, v), (is_c, net) in etype.items():
                 g.edges.append((u, v))
                 g.edge_attrs.append({"type": _etype(is_c, net), "net": _s(net)})
