@@ -6,6 +6,8 @@ import random
 from pathlib import Path
 
 import pytest
+
+from tests.formats.fuzzing import mutate_lines
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -125,18 +127,8 @@ def test_mutated_corpus_raises_only_netlist_error() -> None:
     files = [p for p in _files() if p.stat().st_size < 60_000]
     for k in range(150):
         lines = read_text(files[k % len(files)]).splitlines()
-        for _ in range(rng.randint(1, 4)):
-            i = rng.randrange(len(lines))
-            op = rng.randrange(4)
-            if op == 0:
-                del lines[i]
-            elif op == 1:
-                lines.insert(i, lines[rng.randrange(len(lines))])
-            elif op == 2:
-                lines[i] = lines[i][: rng.randrange(len(lines[i]) + 1)]
-            else:
-                lines.insert(i, rng.choice(["(", ")", "(instance)", "(net n)", "(portRef)",
-                                            "(member x 99)", "(array a -3)"]))
+        lines = mutate_lines(lines, rng, ["(", ")", "(instance)", "(net n)", "(portRef)",
+                                            "(member x 99)", "(array a -3)"])
         try:
             read_edif("\n".join(lines), "m.edf")
         except NetlistError:

@@ -8,6 +8,8 @@ import random
 from pathlib import Path
 
 import pytest
+
+from tests.formats.fuzzing import mutate_lines
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -202,18 +204,8 @@ def test_mutated_deck_raises_only_netlist_error() -> None:
     base = DECK.splitlines()
     for _ in range(300):
         lines = list(base)
-        for _ in range(rng.randint(1, 4)):
-            i = rng.randrange(len(lines))
-            op = rng.randrange(4)
-            if op == 0:
-                del lines[i]
-            elif op == 1:
-                lines.insert(i, lines[rng.randrange(len(lines))])
-            elif op == 2:
-                lines[i] = lines[i][: rng.randrange(len(lines[i]) + 1)]
-            else:
-                lines.insert(i, rng.choice(["(", ")", "ends", "subckt", "{", "\\", "model m",
-                                            "simulator lang=spice", "parameters x"]))
+        lines = mutate_lines(lines, rng, ["(", ")", "ends", "subckt", "{", "\\", "model m",
+                                            "simulator lang=spice", "parameters x"])
         try:
             c = read_spectre("\n".join(lines), "m.scs")
         except NetlistError:
