@@ -22,6 +22,10 @@ from eda.llm.cli_app import llm_app  # noqa: E402  (imports only typer)
 
 app.add_typer(llm_app, name="llm", help="The LLM layer: a local OpenAI-compatible server and questions.")
 
+bench_app = typer.Typer(no_args_is_help=True,
+                        help="Benchmarks and evaluation harnesses (results JSON + Markdown report).")
+app.add_typer(bench_app, name="bench")
+
 
 @app.callback()
 def _main(debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors.")) -> None:
