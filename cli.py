@@ -26,6 +26,10 @@ bench_app = typer.Typer(no_args_is_help=True,
                         help="Benchmarks and evaluation harnesses (results JSON + Markdown report).")
 app.add_typer(bench_app, name="bench")
 
+from agents.sizing.cli_app import size_command  # noqa: E402  (imports only typer)
+
+app.command("size")(size_command)
+
 
 @app.callback()
 def _main(debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors.")) -> None:

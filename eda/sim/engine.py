@@ -70,6 +70,7 @@ class Engine:
             log.setLevel(level)
         self.version = self._ng.ngspice_version
         self.lock = threading.Lock()
+        self.owner: object | None = None  # the Session whose circuit is loaded (eda.sim.session)
 
     # -- low level -------------------------------------------------------------------------
     def _command(self, command: str) -> tuple[list[str], list[str]]:
@@ -141,6 +142,7 @@ class Engine:
     # -- one simulation --------------------------------------------------------------------
     def run(self, deck: PreparedDeck) -> tuple[dict[str, dict[str, np.ndarray]], dict, list[str]]:
         with self.lock:
+            self.owner = None  # a Session's circuit is replaced: it reloads on its next run
             self._command("destroy all")
             out, err = self._load(deck.lines)
             _check(deck, out + err, stage="load")

@@ -1,0 +1,185 @@
+"""Sizing agents on one ask/tell interface: DDPG (L2DC), Bayesian optimisation, random search.
+
+    xs = agent.ask(n)                  # n normalised designs in [-1, 1]^d (one per worker)
+    agent.tell(xs, scores, records)    # their rewards (agents.sizing.reward.Score) and records
+
+Every agent is deterministic for a seed (a killed run resumes by replaying its log).
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+
+from .env import SizingEnv
+from .reward import Score
+
+AGENTS = ("ddpg", "bo", "random")
+
+
+class RandomAgent:
+    """Uniform random search over the normalised box (snapped to the parameter grid)."""
+
+    name = "random"
+
+    def __init__(self, problem, *, seed: int = 0, **_) -> None:
+        self.problem, self.rng = problem, np.random.default_rng(seed)
+
+    def ask(self, n: int) -> list[np.ndarray]:
+        return [self.rng.uniform(-1.0, 1.0, self.problem.dim) for _ in range(n)]
+
+    def tell(self, xs, scores, records) -> None:
+        pass
+
+
+class BOAgent:
+    """Bayesian optimisation with optuna's multivariate TPE sampler (maximises the reward).
+
+    Parameters on a grid are given to optuna as integer grid indices, log-scale ones as
+    log-uniform floats; with several workers the sampler uses the constant liar.
+    """
+
+    name = "bo"
+
+    def __init__(self, problem, *, seed: int = 0, n_envs: int = 1, startup: int = 10, **_) -> None:
+        import optuna
+        from optuna.distributions import FloatDistribution, IntDistribution
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        self.problem = problem
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sampler = optuna.samplers.TPESampler(seed=seed, multivariate=True,
+                                                 n_startup_trials=startup,
+                                                 constant_liar=n_envs > 1)
+        self.study = optuna.create_study(direction="maximize", sampler=sampler)
+        self.dists: dict = {}
+        self._grid: set[str] = set()
+        for name, p in problem.params.items():
+            if p.step and p.scale == "linear":
+                self._grid.add(name)
+                self.dists[name] = IntDistribution(0, int(math.floor((p.max - p.min) / p.step + 1e-9)))
+            else:
+                self.dists[name] = FloatDistribution(p.min, p.max, log=p.scale == "log")
+        self._trials: list = []
+
+    def _values(self, params: dict) -> dict[str, float]:
+        """optuna's parameters (grid indices or floats) -> parameter values."""
+        out = {}
+        for name, p in self.problem.params.items():
+            v = params[name]
+            if name in self._grid:
+                v = p.min + v * p.step
+            out[name] = self.problem.snap(name, v)
+        return out
+
+    def ask(self, n: int) -> list[np.ndarray]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            self._trials = [self.study.ask(self.dists) for _ in range(n)]
+        return [self.problem.encode(self._values(t.params)) for t in self._trials]
+
+    def tell(self, xs, scores: list[Score], records) -> None:
+        for t, s in zip(self._trials, scores):
+            self.study.tell(t, s.reward)
+        self._trials = []
+
+
+class DDPGAgent:
+    """DDPG on `SizingEnv`, one environment per worker, with the changes that make it frugal:
+
+    - warm-up: the first `warmup` simulations are random (episodes start at random designs and
+      move by random actions) before the actor acts;
+    - action noise: Gaussian, decaying linearly from `noise[0]` to `noise[1]` over `decay` steps;
+    - restarts: after warm-up an episode starts, with probability `p_elite`, at one of the best
+      designs found so far (its metrics are known: no simulation), else at a random design;
+    - `updates` gradient steps per simulation (the simulations are the scarce resource).
+    """
+
+    name = "ddpg"
+
+    def __init__(self, problem, *, seed: int = 0, n_envs: int = 1, device: str = "auto",
+                 goal: str = "meet", budget: int = 2000, warmup: int | None = None,
+                 max_step: float = 0.3, horizon: int = 10, updates: int = 8,
+                 noise: tuple[float, float] = (0.5, 0.1), decay: int | None = None,
+                 p_elite: float = 0.8, n_elite: int = 5, **_) -> None:
+        import torch
+        from .ddpg import DDPG
+        torch.set_num_threads(1)  # small nets; also keeps replays deterministic
+        self.problem = problem
+        self.envs = [SizingEnv(problem, max_step=max_step, horizon=horizon,
+                               terminate_on_met=goal == "meet") for _ in range(max(1, n_envs))]
+        self.agent = DDPG(self.envs[0].obs_dim, problem.dim, seed=seed, device=device)
+        self.rng = np.random.default_rng(seed + 1)
+        self.warmup = warmup if warmup is not None else max(20, 3 * problem.dim)
+        self.noise, self.decay = noise, decay or max(100, min(600, budget // 2))
+        self.updates, self.p_elite, self.n_elite = updates, p_elite, n_elite
+        self.needs_reset = [True] * len(self.envs)
+        self.pending: list = [None] * len(self.envs)
+        self.elite: list[tuple[float, tuple, np.ndarray, dict]] = []
+        self.seen = 0
+
+    def _sigma(self) -> float:
+        f = min(1.0, max(0.0, (self.seen - self.warmup) / self.decay))
+        return self.noise[0] + f * (self.noise[1] - self.noise[0])
+
+    def _note(self, x: np.ndarray, sc: Score, rec: dict) -> None:
+        if rec.get("metrics") is None:
+            return
+        key = tuple(np.round(x, 6))
+        if any(k == key for _, k, _, _ in self.elite):
+            return
+        self.elite.append((sc.reward, key, np.array(x), rec["metrics"]))
+        self.elite.sort(key=lambda e: -e[0])
+        del self.elite[self.n_elite:]
+
+    def ask(self, n: int) -> list[np.ndarray]:
+        xs = []
+        for k in range(n):
+            env = self.envs[k]
+            if self.needs_reset[k]:
+                if self.seen >= self.warmup and self.elite and self.rng.random() < self.p_elite:
+                    _, _, x0, metrics = self.elite[self.rng.integers(len(self.elite))]
+                    env.start(x0, metrics)
+                    self.needs_reset[k] = False
+                else:
+                    x0 = env.snap(self.rng.uniform(-1.0, 1.0, self.problem.dim))
+                    self.pending[k] = ("reset", x0, None, None)
+                    xs.append(x0)
+                    continue
+            obs = env.obs
+            if self.seen < self.warmup:
+                a = self.rng.uniform(-1.0, 1.0, self.problem.dim)
+            else:
+                a = self.agent.act(obs) + self.rng.normal(0.0, self._sigma(), self.problem.dim)
+            a = np.clip(a, -1.0, 1.0)
+            x = env.propose(a)
+            self.pending[k] = ("step", x, a, obs)
+            xs.append(x)
+        return xs
+
+    def tell(self, xs, scores: list[Score], records: list[dict]) -> None:
+        for k, (x, sc, rec) in enumerate(zip(xs, scores, records)):
+            kind, _, a, obs = self.pending[k]
+            self._note(x, sc, rec)
+            env = self.envs[k]
+            if kind == "reset":
+                env.start(x, rec.get("metrics"))
+                self.needs_reset[k] = False
+            else:
+                obs2, r, term, trunc, _ = env.observe(x, rec)
+                self.agent.buffer.add(obs, a, r, obs2, term)
+                if term or trunc:
+                    self.needs_reset[k] = True
+            self.seen += 1
+        if self.seen >= self.warmup:
+            self.agent.update(self.updates * len(xs))
+
+
+def make_agent(name: str, problem, **kw):
+    """An agent by name (ddpg, bo, random)."""
+    cls = {"ddpg": DDPGAgent, "bo": BOAgent, "random": RandomAgent}.get(name)
+    if cls is None:
+        from .problem import SizingError
+        raise SizingError(f"unknown agent {name!r} (known: {', '.join(AGENTS)})")
+    return cls(problem, **kw)
