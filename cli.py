@@ -22,6 +22,10 @@ from eda.llm.cli_app import llm_app  # noqa: E402  (imports only typer)
 
 app.add_typer(llm_app, name="llm", help="The LLM layer: a local OpenAI-compatible server and questions.")
 
+from benchmarks.verilog.cli_app import verilog_app  # noqa: E402  (imports only typer)
+
+app.add_typer(verilog_app, name="verilog", help="Verilog generation: VerilogEval / RTLLM on Icarus Verilog.")
+
 bench_app = typer.Typer(no_args_is_help=True,
                         help="Benchmarks and evaluation harnesses (results JSON + Markdown report).")
 app.add_typer(bench_app, name="bench")
@@ -29,6 +33,10 @@ app.add_typer(bench_app, name="bench")
 from agents.sizing.cli_app import size_command  # noqa: E402  (imports only typer)
 
 app.command("size")(size_command)
+
+from benchmarks.sizing import bench_sizing_command  # noqa: E402  (imports only typer)
+
+bench_app.command("sizing")(bench_sizing_command)
 
 
 @app.callback()

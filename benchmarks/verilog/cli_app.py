@@ -1,0 +1,97 @@
+"""`eda verilog eval` and `eda verilog check`: only typer is imported at module level."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+verilog_app = typer.Typer(help="Verilog generation: VerilogEval / RTLLM on Icarus Verilog.",
+                          no_args_is_help=True, add_completion=False)
+
+BENCH_HELP = ("verilogeval-v2 | verilogeval-v2-cc | verilogeval-v1 | verilogeval-v1-machine | rtllm-v2 | "
+              "rtllm-v1.1, or a folder in one of those layouts")
+
+
+def _ks(text: str) -> list[int]:
+    from benchmarks.verilog.problems import BenchError
+    try:
+        return [int(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise BenchError(f"-k {text!r}: give comma-separated integers, e.g. 1,5") from None
+
+
+@verilog_app.command("eval")
+def eval_cmd(bench: str = typer.Option("verilogeval-v2", "--bench", help=BENCH_HELP),
+             out: Path = typer.Option(..., "-o", "--output", help="Run directory (resumable)."),
+             base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint "
+                                                    "(default: $EDA_LLM_BASE_URL, else the bundled model)."),
+             model: Optional[str] = typer.Option(None, "--model", help="Model name (default: $EDA_LLM_MODEL)."),
+             api_key: Optional[str] = typer.Option(None, "--api-key", help="API key (default: $EDA_LLM_API_KEY)."),
+             samples: int = typer.Option(1, "-n", "--samples", help="Samples per problem."),
+             k: str = typer.Option("1", "-k", help="pass@k values, comma-separated (e.g. 1,5)."),
+             jobs: int = typer.Option(2, "--jobs", "-j", help="Parallel workers."),
+             oracle: bool = typer.Option(False, "--oracle", help="Run the reference solutions (self-check)."),
+             limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N problems."),
+             temperature: Optional[float] = typer.Option(None, "--temperature",
+                                                         help="Sampling temperature (default 0 for -n 1, else 0.8)."),
+             max_tokens: int = typer.Option(1024, "--max-tokens", help="Longest answer, in tokens."),
+             sim_seconds: float = typer.Option(30.0, "--sim-timeout", help="Seconds per simulation."),
+             data_root: Optional[Path] = typer.Option(None, "--data-root",
+                                                      help="Data root (default: $EDA_DATA, else ../shared/data)."),
+             quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar.")) -> None:
+    """Generate solutions, run them against the testbenches, report pass@k (summary.json, report.md)."""
+    from benchmarks.verilog.problems import load_bench
+    from benchmarks.verilog.runner import EvalSettings, run_eval
+    label, problems = load_bench(bench, data_root)
+    if limit is not None:
+        problems = problems[:max(0, limit)]
+    from benchmarks.verilog.problems import resolve_bench
+    settings = EvalSettings(label, str(resolve_bench(bench, data_root)[1].resolve()), oracle=oracle,
+                            model=None if oracle else model, base_url=None if oracle else base_url, n=samples,
+                            ks=_ks(k), temperature=temperature, max_tokens=max_tokens, sim_seconds=sim_seconds)
+    client = None
+    if not oracle and (api_key or base_url or model):
+        from eda.llm.client import LLMClient
+        client = LLMClient(base_url, model, api_key)
+    s = run_eval(problems, out, settings, jobs=jobs, client=client, progress=not quiet,
+                 log=lambda m: typer.echo(m, err=True))
+    ks = "  ".join(f"{key} {s[key]:.4f}" if s[key] is not None else f"{key} n/a" for key in s if key.startswith("pass@"))
+    cr = s["compile_rate"]
+    typer.echo(f"{s['bench']}: {s['problems']} problems, {ks}, compile rate "
+               f"{'n/a' if cr is None else f'{cr:.4f}'}; failures {s['failure_classes']}")
+    typer.echo(f"wrote {out / 'summary.json'} and {out / 'report.md'}")
+
+
+@verilog_app.command("check")
+def check_cmd(solution: Path = typer.Argument(..., help="Verilog file with the solution (or a model answer)."),
+              problem: str = typer.Option(..., "--problem", "-p", help="Problem id (or a unique prefix)."),
+              bench: str = typer.Option("verilogeval-v2", "--bench", help=BENCH_HELP),
+              data_root: Optional[Path] = typer.Option(None, "--data-root", help="Data root."),
+              sim_seconds: float = typer.Option(30.0, "--sim-timeout", help="Seconds for the simulation."),
+              as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """Run one solution against one problem's testbench; exit 0 on a pass, 1 otherwise."""
+    import json
+
+    from benchmarks.verilog.extract import extract_code
+    from benchmarks.verilog.problems import BenchError, find_problem, load_bench
+    from eda.verilog_sim import SimLimits
+    if not solution.is_file():
+        raise BenchError(f"{solution}: no such file")
+    _, problems = load_bench(bench, data_root)
+    prob = find_problem(problems, problem)
+    text = solution.read_text(errors="replace")
+    code = extract_code(text) if "```" in text or "<SOLUTION>" in text else text
+    r = prob.check(code, SimLimits(seconds=sim_seconds))
+    if as_json:
+        typer.echo(json.dumps({"problem": prob.id, **r.to_dict()}, indent=2))
+    else:
+        typer.echo(f"{prob.id}: {r.status}" + (f" ({r.detail})" if r.detail else ""))
+        if r.status == "compile":
+            typer.echo(r.compile_log)
+        else:
+            report = [ln for ln in r.output.splitlines() if ln.startswith(("Hint:", "Mismatches:", "TIMEOUT"))
+                      or "pass" in ln.lower() or "fail" in ln.lower() or "error" in ln.lower()]
+            typer.echo("\n".join(report[-40:]) if report else r.output[-2000:])
+    if not r.passed:
+        raise typer.Exit(1)
