@@ -34,6 +34,10 @@ from agents.sizing.cli_app import size_command  # noqa: E402  (imports only type
 
 app.command("size")(size_command)
 
+from benchmarks.sizing import bench_sizing_command  # noqa: E402  (imports only typer)
+
+bench_app.command("sizing")(bench_sizing_command)
+
 
 @app.callback()
 def _main(debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors.")) -> None:

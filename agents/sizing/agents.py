@@ -93,23 +93,32 @@ class DDPGAgent:
     - action noise: Gaussian, decaying linearly from `noise[0]` to `noise[1]` over `decay` steps;
     - restarts: after warm-up an episode starts, with probability `p_elite`, at one of the best
       designs found so far (its metrics are known: no simulation), else at a random design;
-    - `updates` gradient steps per simulation (the simulations are the scarce resource).
+    - `updates` gradient steps per simulation (the simulations are the scarce resource);
+    - relabelling (`relabel`): the simulator is deterministic and a move's outcome depends only
+      on where it lands, so any simulated design within one move of another simulated design's
+      state is an exact transition (s_i, (x_j - x_i) / max_step, r_j, s_j): each gradient step
+      also trains on a batch of those, drawn from the archive of every design simulated.
     """
 
     name = "ddpg"
 
     def __init__(self, problem, *, seed: int = 0, n_envs: int = 1, device: str = "auto",
                  goal: str = "meet", budget: int = 2000, warmup: int | None = None,
-                 max_step: float = 0.3, horizon: int = 10, updates: int = 8,
+                 max_step: float = 0.3, horizon: int = 4, updates: int = 4,
                  noise: tuple[float, float] = (0.5, 0.1), decay: int | None = None,
-                 p_elite: float = 0.8, n_elite: int = 5, **_) -> None:
+                 p_elite: float = 0.8, n_elite: int = 5, relabel: bool = True,
+                 action_mode: str = "move", gamma: float | None = None, **_) -> None:
         import torch
         from .ddpg import DDPG
         torch.set_num_threads(1)  # small nets; also keeps replays deterministic
         self.problem = problem
+        from .ddpg import DDPGConfig
+        self.absolute = action_mode == "absolute"
         self.envs = [SizingEnv(problem, max_step=max_step, horizon=horizon,
-                               terminate_on_met=goal == "meet") for _ in range(max(1, n_envs))]
-        self.agent = DDPG(self.envs[0].obs_dim, problem.dim, seed=seed, device=device)
+                               terminate_on_met=goal == "meet", action_mode=action_mode)
+                     for _ in range(max(1, n_envs))]
+        cfg = DDPGConfig(gamma=(0.0 if self.absolute else 0.5) if gamma is None else gamma)
+        self.agent = DDPG(self.envs[0].obs_dim, problem.dim, cfg, seed=seed, device=device)
         self.rng = np.random.default_rng(seed + 1)
         self.warmup = warmup if warmup is not None else max(20, 3 * problem.dim)
         self.noise, self.decay = noise, decay or max(100, min(600, budget // 2))
@@ -118,6 +127,38 @@ class DDPGAgent:
         self.pending: list = [None] * len(self.envs)
         self.elite: list[tuple[float, tuple, np.ndarray, dict]] = []
         self.seen = 0
+        self.relabel, self.max_step = relabel and not self.absolute, max_step
+        self.goal_terminates = goal == "meet"
+        self._X: list[np.ndarray] = []
+        self._O: list[np.ndarray] = []
+        self._R: list[float] = []
+        self._D: list[float] = []
+
+    def _archive(self, x: np.ndarray, obs: np.ndarray, sc: Score) -> None:
+        self._X.append(np.asarray(x, dtype=np.float32))
+        self._O.append(np.asarray(obs, dtype=np.float32))
+        self._R.append(sc.reward)
+        self._D.append(float(sc.met and self.goal_terminates))
+
+    def _relabelled(self, k: int):
+        """k exact transitions between archived designs one move apart (None if too few)."""
+        n = len(self._X)
+        if n < 4:
+            return None
+        X = np.stack(self._X)
+        i = self.rng.integers(0, n, size=k)
+        dist = np.abs(X[None, :, :] - X[i][:, None, :]).max(-1)  # (k, n)
+        ok = (dist <= self.max_step + 1e-9) & (dist > 0)
+        rows = np.flatnonzero(ok.any(1))
+        if len(rows) == 0:
+            return None
+        pick = np.where(ok[rows], self.rng.random((len(rows), n)), -1.0).argmax(1)
+        si, sj = i[rows], pick
+        O = np.stack(self._O)
+        a = (X[sj] - X[si]) / self.max_step
+        r = np.array(self._R, dtype=np.float32)[sj, None]
+        d = np.array(self._D, dtype=np.float32)[sj, None]
+        return O[si], a, r, O[sj], d
 
     def _sigma(self) -> float:
         f = min(1.0, max(0.0, (self.seen - self.warmup) / self.decay))
@@ -137,6 +178,9 @@ class DDPGAgent:
         xs = []
         for k in range(n):
             env = self.envs[k]
+            if self.needs_reset[k] and self.absolute:  # no episodes to restart: start anywhere
+                env.start(np.zeros(self.problem.dim), None)
+                self.needs_reset[k] = False
             if self.needs_reset[k]:
                 if self.seen >= self.warmup and self.elite and self.rng.random() < self.p_elite:
                     _, _, x0, metrics = self.elite[self.rng.integers(len(self.elite))]
@@ -169,11 +213,13 @@ class DDPGAgent:
             else:
                 obs2, r, term, trunc, _ = env.observe(x, rec)
                 self.agent.buffer.add(obs, a, r, obs2, term)
-                if term or trunc:
+                if (term or trunc) and not self.absolute:
                     self.needs_reset[k] = True
+            self._archive(x, env.obs, sc)
             self.seen += 1
         if self.seen >= self.warmup:
-            self.agent.update(self.updates * len(xs))
+            self.agent.update(self.updates * len(xs),
+                              extra=self._relabelled if self.relabel else None)
 
 
 def make_agent(name: str, problem, **kw):

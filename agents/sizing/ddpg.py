@@ -96,13 +96,21 @@ class DDPG:
     def q(self, obs: np.ndarray, act: np.ndarray) -> np.ndarray:
         return self.critic(torch.cat([self._t(obs), self._t(act)], -1)).cpu().numpy()[:, 0]
 
-    def update(self, steps: int = 1) -> float:
-        """`steps` gradient steps on critic and actor; returns the last critic loss."""
+    def update(self, steps: int = 1, extra=None) -> float:
+        """`steps` gradient steps on critic and actor; returns the last critic loss.
+
+        `extra(k)`, when given, returns k more transitions (s, a, r, s', done) per step to train
+        on beside the replay buffer's (for instance exact relabelled ones).
+        """
         cfg, loss_v = self.cfg, 0.0
         if self.buffer.n < 2:
             return 0.0
         for _ in range(steps):
-            s, a, r, s2, d = (self._t(x) for x in self.buffer.sample(self.rng, cfg.batch))
+            batch = self.buffer.sample(self.rng, cfg.batch)
+            more = extra(cfg.batch) if extra is not None else None
+            if more is not None:
+                batch = tuple(np.concatenate([x, y.astype(np.float32)]) for x, y in zip(batch, more))
+            s, a, r, s2, d = (self._t(x) for x in batch)
             with torch.no_grad():
                 q2 = self.critic_t(torch.cat([s2, self.actor_t(s2)], -1))
                 y = r + cfg.gamma * (1.0 - d) * q2
@@ -119,5 +127,5 @@ class DDPG:
                 for net, tgt in ((self.actor, self.actor_t), (self.critic, self.critic_t)):
                     for p, pt in zip(net.parameters(), tgt.parameters()):
                         pt.mul_(1.0 - cfg.tau).add_(p, alpha=cfg.tau)
-            loss_v = float(loss)
+            loss_v = float(loss.detach())
         return loss_v

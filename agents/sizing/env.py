@@ -4,7 +4,8 @@ Observation: the normalised parameters (in [-1, 1]), each hard spec's signed mar
 (m - b) / (|m| + |b|) in [-1, 1] (positive when met; -1 when unmeasured) and each soft target's
 term, and the hard-spec targets coded in [-1, 1] against the problem's target ranges (so one
 policy can serve several targets, as in AutoCkt). Action: a move of every parameter, in [-1, 1]
-times `max_step` of its normalised range. Reward: `agents.sizing.reward.score` (hard constraints
+times `max_step` of its normalised range (`action_mode="move"`), or the normalised design itself
+(`action_mode="absolute"`, L2DC's formulation). Reward: `agents.sizing.reward.score` (hard constraints
 first, then soft targets). An episode ends when the hard specs are met (`terminate_on_met`) or
 after `horizon` moves.
 
@@ -39,8 +40,10 @@ class SizingEnv(gym.Env):
     metadata = {"render_modes": []}
 
     def __init__(self, problem, evaluator=None, *, max_step: float = 0.25, horizon: int = 30,
-                 terminate_on_met: bool = True) -> None:
-        self.problem, self.evaluator = problem, evaluator
+                 terminate_on_met: bool = True, action_mode: str = "move") -> None:
+        if action_mode not in ("move", "absolute"):
+            raise ValueError(f"action_mode must be move or absolute, not {action_mode!r}")
+        self.problem, self.evaluator, self.action_mode = problem, evaluator, action_mode
         self.max_step, self.horizon, self.terminate_on_met = max_step, horizon, terminate_on_met
         d, n, s = problem.dim, len(problem.hard), len(problem.soft)
         self.obs_dim = d + 2 * n + s
@@ -72,6 +75,8 @@ class SizingEnv(gym.Env):
     def propose(self, action: np.ndarray) -> np.ndarray:
         """Normalised design after this move (snapped to the parameter grid)."""
         a = np.clip(np.asarray(action, dtype=float), -1.0, 1.0)
+        if self.action_mode == "absolute":  # L2DC's own form: the action is the design
+            return self.snap(a)
         return self.snap(np.clip(self.x + self.max_step * a, -1.0, 1.0))
 
     def start(self, x: np.ndarray, metrics: dict | None) -> np.ndarray:

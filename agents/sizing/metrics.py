@@ -1,7 +1,7 @@
 """Metrics of a sizing problem, measured on one simulation's vectors.
 
 Each metric is one of:
-  {ac: v(out), measure: gain|gain_db|ugbw|pm|f3db|mag, at: FREQ}   # eda.sim.measure definitions
+  {ac: v(out), measure: gain|gain_db|ugbw|pm|f3db|peak_db|mag, at: FREQ}  # eda.sim.measure
   {op: i(vdd), scale: -1}                                          # an operating-point value
   {noise: inoise_total}  or  {noise: onoise_spectrum, at: FREQ}    # .noise analysis vectors
   {meas: name}                                                     # a .meas line of the template
@@ -19,7 +19,7 @@ from typing import Literal, Optional
 import numpy as np
 from pydantic import BaseModel, ConfigDict, model_validator
 
-_AC_MEASURES = ("gain", "gain_db", "ugbw", "pm", "f3db", "mag")
+_AC_MEASURES = ("gain", "gain_db", "ugbw", "pm", "f3db", "peak_db", "mag")
 
 
 class MetricSpec(BaseModel):
@@ -29,7 +29,7 @@ class MetricSpec(BaseModel):
     noise: Optional[str] = None
     meas: Optional[str] = None
     expr: Optional[str] = None
-    measure: Optional[Literal["gain", "gain_db", "ugbw", "pm", "f3db", "mag"]] = None
+    measure: Optional[Literal["gain", "gain_db", "ugbw", "pm", "f3db", "peak_db", "mag"]] = None
     at: Optional[float] = None
     scale: float = 1.0
     unit: str = ""
@@ -152,6 +152,9 @@ def _ac_value(m: MetricSpec, ac: dict[str, np.ndarray]) -> float | None:
         return measure.phase_margin(f, h)
     if m.measure == "f3db":
         return measure.f3db(f, h)
+    if m.measure == "peak_db":  # gain peaking: the response's maximum over its low-frequency value
+        mag = np.abs(h)
+        return float(20.0 * math.log10(mag.max() / mag[0])) if mag[0] > 0 else None
     if m.measure == "mag":
         return float(np.interp(math.log10(m.at), np.log10(np.maximum(f, 1e-300)), np.abs(h)))
     return None

@@ -89,6 +89,11 @@ class Session:
             e._command("destroy all")
             e._command("remcirc")
             out, err = e._load(self.deck.lines)
+            expr = [m.strip() for m in err if m.strip().lower().startswith("expression err")]
+            if expr:  # numparam could not substitute (ngspice then refuses any further work)
+                raise SimulationError(
+                    f"{self.deck.source or '<deck>'}: ngspice cannot evaluate `{expr[0][15:].strip(' :')}`"
+                    " (an undefined parameter, or one named like a function: ln, log, exp, ...?)")
             _check(self.deck, out + err, stage="load")
             e.owner = self
             self.loads += 1
