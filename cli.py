@@ -30,6 +30,14 @@ bench_app = typer.Typer(no_args_is_help=True,
                         help="Benchmarks and evaluation harnesses (results JSON + Markdown report).")
 app.add_typer(bench_app, name="bench")
 
+from models.seal.cli_app import linkpred_app  # noqa: E402  (imports only typer)
+
+app.add_typer(linkpred_app, name="linkpred", help="SEAL link prediction: rank the nets a pin connects to.")
+
+from benchmarks.linkpred import bench_linkpred_command  # noqa: E402  (imports only typer)
+
+bench_app.command("linkpred")(bench_linkpred_command)
+
 from agents.sizing.cli_app import size_command  # noqa: E402  (imports only typer)
 
 app.command("size")(size_command)
