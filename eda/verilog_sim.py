@@ -4,7 +4,8 @@
     r = simulate({"dut.sv": code, "tb.sv": tb}, rule=VERILOGEVAL, top="tb")
     r.status      # 'pass' | 'compile' | 'mismatch' | 'timeout' | 'error'
 
-Each run gets its own temporary directory, a wall-clock limit (the whole process group is killed),
+Each run gets its own temporary directory, a CPU-time limit (RLIMIT_CPU, so a busy machine does not
+turn slow runs into timeouts) under a looser wall-clock cap (the whole process group is killed),
 address-space and file-size limits (`resource.setrlimit` in the child), a cap on the output kept,
 an empty environment, and no network (a fresh network namespace via `unshare -rn` where the
 kernel allows it; Verilog has no sockets anyway). `iverilog -g2012` compiles, `vvp -n` runs.
@@ -19,6 +20,7 @@ Pass rules are the benchmarks' own:
 """
 from __future__ import annotations
 
+import math
 import os
 import re
 import resource
@@ -46,7 +48,8 @@ class VerilogSimError(EdaError):
 @dataclass
 class SimLimits:
     """Resource limits of one compile + run."""
-    seconds: float = 30.0              # wall clock for the simulation (compile gets the same again)
+    seconds: float = 30.0              # CPU seconds for the simulation (compile gets the same again)
+    wall_factor: float = 4.0           # wall-clock cap = wall_factor * seconds + 5 (a busy machine is slow)
     memory_mb: int = 2048              # address space of iverilog / vvp
     file_mb: int = 64                  # largest file the run may write (VCD dumps, logs)
     output_chars: int = 20000          # output kept per stream (head + tail)
@@ -137,12 +140,34 @@ _UNSHARE: list[str] | None = None
 def _limiter(limits: SimLimits):
     mem = limits.memory_mb * 1024 * 1024
     fsz = limits.file_mb * 1024 * 1024
+    cpu = max(1, math.ceil(limits.seconds))
 
     def apply() -> None:  # runs in the child between fork and exec
+        resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
         resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
         resource.setrlimit(resource.RLIMIT_FSIZE, (fsz, fsz))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     return apply
+
+
+def _wait(p: subprocess.Popen, wall: float) -> tuple[int | None, float]:
+    """(exit code, CPU seconds) of the child, or (None, CPU seconds) after killing its group at `wall`."""
+    deadline, nap = time.monotonic() + wall, 0.001
+    while True:
+        pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+        if pid:
+            p.returncode = os.waitstatus_to_exitcode(status)
+            return p.returncode, ru.ru_utime + ru.ru_stime
+        if time.monotonic() > deadline:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            _, status, ru = os.wait4(p.pid, 0)
+            p.returncode = os.waitstatus_to_exitcode(status)
+            return None, ru.ru_utime + ru.ru_stime
+        time.sleep(nap)
+        nap = min(nap * 2, 0.02)
 
 
 def _run(cmd: list[str], cwd: Path, limits: SimLimits, tag: str) -> tuple[int | None, str, str, float]:
@@ -157,17 +182,9 @@ def _run(cmd: list[str], cwd: Path, limits: SimLimits, tag: str) -> tuple[int | 
                                  preexec_fn=_limiter(limits))
         except OSError as e:
             raise VerilogSimError(f"cannot run {cmd[0]}: {e}") from None
-        try:
-            rc: int | None = p.wait(timeout=limits.seconds)
-        except subprocess.TimeoutExpired:
-            rc = None
-        finally:
-            if p.poll() is None:
-                try:
-                    os.killpg(p.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                p.wait()
+        rc, cpu = _wait(p, limits.wall_factor * limits.seconds + 5)
+        if rc in (-signal.SIGXCPU, -signal.SIGKILL) and cpu >= math.ceil(limits.seconds) - 0.05:
+            rc = None                      # ran out of CPU time: RLIMIT_CPU sent SIGXCPU, then SIGKILL
     return (rc, _read_capped(out, limits.output_chars), _read_capped(err, limits.output_chars),
             time.perf_counter() - t0)
 
