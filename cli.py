@@ -46,6 +46,10 @@ from benchmarks.sizing import bench_sizing_command  # noqa: E402  (imports only 
 
 bench_app.command("sizing")(bench_sizing_command)
 
+from benchmarks.babelfish import command as bench_babelfish_command  # noqa: E402  (imports only typer)
+
+bench_app.command("babelfish")(bench_babelfish_command)
+
 
 @app.callback()
 def _main(debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors.")) -> None:
@@ -93,21 +97,24 @@ def convert(src: Path = typer.Argument(..., help="Input netlist."),
             to_fmt: Optional[str] = typer.Option(None, "--to", help="Output format name "
                                                  "(spice, spectre, cdl, verilog, kicad, kicad-xml, "
                                                  "circuitjson, yosys-json, json, ...)."),
-            flatten: bool = typer.Option(False, "--flatten", help="Inline subcircuit instances.")) -> None:
-    """Convert a netlist between formats; says what the target format drops."""
-    from eda.fileio import atomic_write
-    from eda.formats import format_for_output, write_text
-    circuit = _read(src, from_fmt)
-    if flatten:
-        from eda.transform import flatten as do_flatten
-        circuit = do_flatten(circuit)
-    fmt = format_for_output(out, to_fmt)
-    text, dropped = write_text(circuit, fmt.name)
-    atomic_write(out, text)
-    for d in dropped[:20]:
-        typer.echo(f"dropped: {d}", err=True)
-    if len(dropped) > 20:
-        typer.echo(f"dropped: ... and {len(dropped) - 20} more", err=True)
+            flatten: bool = typer.Option(False, "--flatten", help="Inline subcircuit instances."),
+            llm: bool = typer.Option(False, "--llm", help="Translate with Babel Fish (LLM + format cards) "
+                                     "even when a reader recognises the input."),
+            base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint for "
+                                                   "Babel Fish (default: $EDA_LLM_BASE_URL, else the local model)."),
+            model: Optional[str] = typer.Option(None, "--model", help="LLM model name (default: $EDA_LLM_MODEL)."),
+            api_key: Optional[str] = typer.Option(None, "--api-key", help="LLM API key (default: "
+                                                  "$EDA_LLM_API_KEY or $OPENAI_API_KEY)."),
+            report: Optional[Path] = typer.Option(None, "--report", help="Write how it was converted (JSON).")) -> None:
+    """Convert a netlist between formats; says what the target format drops.
+
+    A registered reader converts what it recognises (no LLM). Anything else, or any input with
+    --llm, is translated by Babel Fish; stderr says so, which parts were inferred and how
+    confident the check is.
+    """
+    from agents.babelfish.cli_support import run_convert
+    run_convert(src, out, from_fmt=from_fmt, to_fmt=to_fmt, flatten=flatten, llm=llm, base_url=base_url,
+                model=model, api_key=api_key, report=report, echo=typer.echo)
 
 
 @app.command()
