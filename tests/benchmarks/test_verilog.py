@@ -171,3 +171,24 @@ def test_cli_eval_oracle_on_a_folder_and_check(tmp_path) -> None:
     assert r.returncode == 1 and "mismatch" in r.stdout and "Hint: Output 'zero' has 20 mismatches" in r.stdout
     r = eda("verilog", "check", good, "--problem", "Prob999")
     assert r.returncode == 2 and "no problem 'Prob999'" in r.stderr
+
+
+# -- generation path with a scripted endpoint (the real model is in test_verilog_llm.py) ----------
+def test_samples_get_distinct_seeds_and_pass_at_k(tmp_path, monkeypatch) -> None:
+    from eda.llm.client import LLMClient
+    from tests.llm.conftest import StubServer, completion
+    monkeypatch.setenv("EDA_CACHE_DIR", str(tmp_path / "cache"))
+    answers = [f"```verilog\n{MOD}\n```", MOD.replace("1'b0", "1'b1"), "module TopModule(output zero)\nendmodule"]
+    stub = StubServer([(200, completion(a)) for a in answers])
+    try:
+        _, probs = load_bench("verilogeval-v2", DATA)
+        settings = EvalSettings("verilogeval-v2", str(V2), model="stub", base_url=stub.base_url, n=3, ks=[2])
+        s = run_eval([find_problem(probs, "Prob001")], tmp_path / "run", settings,
+                     client=LLMClient(stub.base_url, "stub"), progress=False)
+    finally:
+        stub.close()
+    assert sorted(r["seed"] for r in stub.requests) == [0, 1, 2]
+    assert all(r["temperature"] == 0.8 for r in stub.requests)
+    assert s["failure_classes"] == {"pass": 1, "compile": 1, "mismatch": 1, "timeout": 0, "error": 0}
+    assert s["pass@1"] == pytest.approx(1 / 3) and s["pass@2"] == pytest.approx(2 / 3)
+    assert s["compile_rate"] == pytest.approx(2 / 3)
