@@ -39,6 +39,8 @@ def eval_cmd(bench: str = typer.Option("verilogeval-v2", "--bench", help=BENCH_H
              sim_seconds: float = typer.Option(30.0, "--sim-timeout", help="Seconds per simulation."),
              data_root: Optional[Path] = typer.Option(None, "--data-root",
                                                       help="Data root (default: $EDA_DATA, else ../shared/data)."),
+             ray: Optional[str] = typer.Option(None, "--ray", help="Run the samples on a Ray cluster: ADDRESS "
+                                               "(ray://HOST:PORT or auto), or 'local' for one on this machine."),
              quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar.")) -> None:
     """Generate solutions, run them against the testbenches, report pass@k (summary.json, report.md)."""
     from benchmarks.verilog.problems import load_bench
@@ -51,11 +53,14 @@ def eval_cmd(bench: str = typer.Option("verilogeval-v2", "--bench", help=BENCH_H
                             model=None if oracle else model, base_url=None if oracle else base_url, n=samples,
                             ks=_ks(k), temperature=temperature, max_tokens=max_tokens, sim_seconds=sim_seconds)
     client = None
-    if not oracle and (api_key or base_url or model):
+    if ray and api_key:                # Ray workers read the key from their environment
+        import os
+        os.environ["EDA_LLM_API_KEY"] = api_key
+    if not oracle and not ray and (api_key or base_url or model):
         from eda.llm.client import LLMClient
         client = LLMClient(base_url, model, api_key)
     s = run_eval(problems, out, settings, jobs=jobs, client=client, progress=not quiet,
-                 log=lambda m: typer.echo(m, err=True))
+                 log=lambda m: typer.echo(m, err=True), ray_address=ray)
     ks = "  ".join(f"{key} {s[key]:.4f}" if s[key] is not None else f"{key} n/a" for key in s if key.startswith("pass@"))
     cr = s["compile_rate"]
     typer.echo(f"{s['bench']}: {s['problems']} problems, {ks}, compile rate "

@@ -10,7 +10,8 @@ Run directory (`-o DIR`):
 
 A rerun with the same settings skips every sample already in `samples.jsonl`.
 Work fans out over a thread pool (`jobs`): model calls wait on the network and simulations run
-in child processes, so threads suffice.
+in child processes, so threads suffice on one machine; `ray_address` sends the samples to a Ray
+cluster instead (each worker makes its own LLM client from the settings).
 """
 from __future__ import annotations
 
@@ -190,37 +191,93 @@ def _progress(total: int, enabled: bool):
                     console=Console(stderr=True), disable=not enabled)
 
 
+def run_sample(problem: Problem, i: int, settings: EvalSettings, client=None) -> dict:
+    """Sample `i` of `problem`: the reference (oracle) or the model's answer, run against the testbench."""
+    answer = None
+    if settings.oracle:
+        code = problem.reference
+    else:
+        client = client or _worker_client(settings)
+        params = {"temperature": settings.temperature, "max_tokens": settings.max_tokens, "seed": i}
+        answer = client.chat(problem.messages(), **params)
+        code = extract_code(answer)
+    r = problem.check(code, SimLimits(seconds=settings.sim_seconds))
+    return {"problem": problem.id, "sample": i, "status": r.status, "detail": r.detail,
+            "mismatches": r.mismatches, "samples": r.samples, "seconds": round(r.seconds, 3),
+            "answer": answer, "code": code, "compile_log": r.compile_log[:2000],
+            "output_tail": r.output[-1500:]}
+
+
+_CLIENTS: dict = {}
+
+
+def _worker_client(settings: EvalSettings):
+    """One LLM client per process and endpoint (Ray workers make their own)."""
+    key = (settings.base_url, settings.model)
+    if key not in _CLIENTS:
+        from eda.llm.client import LLMClient
+        _CLIENTS[key] = LLMClient(settings.base_url, settings.model, None)
+    return _CLIENTS[key]
+
+
+def _run_on_threads(todo, settings: EvalSettings, client, jobs: int, record) -> None:
+    with ThreadPoolExecutor(max(1, jobs)) as pool:
+        pending = {pool.submit(run_sample, p, i, settings, client) for p, i in todo}
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for fut in done:
+                    record(fut.result())
+        except BaseException:
+            for fut in pending:
+                fut.cancel()
+            raise
+
+
+def _run_on_ray(todo, settings: EvalSettings, address: str, record) -> None:
+    """Fan the samples out as Ray tasks ('local' starts a Ray instance on this machine)."""
+    if not todo:
+        return
+    try:
+        import ray
+    except ImportError:
+        raise BenchError("--ray needs the 'ray' package (pip install 'ray>=2.9')") from None
+    started = not ray.is_initialized()
+    if started:
+        try:
+            import os
+            env = {k: v for k, v in os.environ.items() if k.startswith(("EDA_LLM_", "EDA_CACHE_DIR", "OPENAI_API_KEY"))}
+            ray.init(address=None if address == "local" else address, include_dashboard=False,
+                     log_to_driver=False, configure_logging=False, runtime_env={"env_vars": env})
+        except Exception as e:  # noqa: BLE001 - reported as one line
+            raise BenchError(f"--ray {address}: cannot connect ({type(e).__name__}: {e})") from None
+    try:
+        remote = ray.remote(run_sample)
+        pending = [remote.remote(p, i, settings) for p, i in todo]
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            record(ray.get(done[0]))
+    finally:
+        if started:
+            ray.shutdown()
+
+
 def run_eval(problems: list[Problem], out: Path, settings: EvalSettings, *, jobs: int = 1,
-             client=None, progress: bool = True, log: Callable[[str], None] | None = None) -> dict:
+             client=None, progress: bool = True, log: Callable[[str], None] | None = None,
+             ray_address: str | None = None) -> dict:
     """Generate (unless oracle), simulate and score every (problem, sample); write the run directory.
 
-    `client` is an `eda.llm.client.LLMClient` (made from the settings when None and not oracle).
+    `client` is an `eda.llm.client.LLMClient` (made from the settings when None and not oracle);
+    `ray_address` ('local', 'auto' or ray://HOST:PORT) runs the samples as Ray tasks instead of threads.
     """
     t0 = time.perf_counter()
     run = RunDir(out, settings)
-    limits = SimLimits(seconds=settings.sim_seconds)
     todo = [(p, i) for p in problems if p.id not in run.finished for i in range(settings.n)
             if (p.id, i) not in run.samples]
     if log and (run.samples or run.finished):
         log(f"resuming {out}: {len(run.finished)} problems and {len(run.samples)} samples already done")
-    if todo and not settings.oracle and client is None:
-        from eda.llm.client import LLMClient
-        client = LLMClient(settings.base_url, settings.model, None)
-
-    def one(problem: Problem, i: int) -> dict:
-        answer = None
-        if settings.oracle:
-            code = problem.reference
-        else:
-            params = {"temperature": settings.temperature, "max_tokens": settings.max_tokens, "seed": i}
-            answer = client.chat(problem.messages(), **params)
-            code = extract_code(answer)
-        r = problem.check(code, limits)
-        return {"problem": problem.id, "sample": i, "status": r.status, "detail": r.detail,
-                "mismatches": r.mismatches, "samples": r.samples, "seconds": round(r.seconds, 3),
-                "answer": answer, "code": code, "compile_log": r.compile_log[:2000],
-                "output_tail": r.output[-1500:]}
-
+    if todo and not settings.oracle and client is None and not ray_address:
+        client = _worker_client(settings)
     by_problem = {p.id: p for p in problems}
 
     def maybe_finish(pid: str) -> None:
@@ -230,21 +287,18 @@ def run_eval(problems: list[Problem], out: Path, settings: EvalSettings, *, jobs
 
     for pid in by_problem:            # problems whose samples were all in before an interruption
         maybe_finish(pid)
-    with _progress(len(todo), progress) as bar, ThreadPoolExecutor(max(1, jobs)) as pool:
-        task = bar.add_task(f"{settings.bench} ({'oracle' if settings.oracle else 'model'})", total=len(todo))
-        pending = {pool.submit(one, p, i) for p, i in todo}
-        try:
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for fut in done:
-                    rec = fut.result()
-                    run.add_sample(rec)
-                    maybe_finish(rec["problem"])
-                    bar.advance(task)
-        except BaseException:
-            for fut in pending:
-                fut.cancel()
-            raise
+
+    def record(rec: dict) -> None:
+        run.add_sample(rec)
+        maybe_finish(rec["problem"])
+
+    label = f"{settings.bench} ({'oracle' if settings.oracle else 'model'})"
+    with _progress(len(todo), progress) as bar:
+        task = bar.add_task(label, total=len(todo))
+        if ray_address:
+            _run_on_ray(todo, settings, ray_address, lambda rec: (record(rec), bar.advance(task)))
+        else:
+            _run_on_threads(todo, settings, client, jobs, lambda rec: (record(rec), bar.advance(task)))
     recs = {r["problem"]: r for r in _read_jsonl(run.problems_path)}
     done_recs = [recs[p.id] for p in problems if p.id in recs]
     usage = dict(client.usage) if client is not None and hasattr(client, "usage") else None

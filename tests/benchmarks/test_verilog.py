@@ -192,3 +192,13 @@ def test_samples_get_distinct_seeds_and_pass_at_k(tmp_path, monkeypatch) -> None
     assert s["failure_classes"] == {"pass": 1, "compile": 1, "mismatch": 1, "timeout": 0, "error": 0}
     assert s["pass@1"] == pytest.approx(1 / 3) and s["pass@2"] == pytest.approx(2 / 3)
     assert s["compile_rate"] == pytest.approx(2 / 3)
+
+
+def test_oracle_on_a_local_ray_instance(tmp_path) -> None:
+    pytest.importorskip("ray")
+    r = eda("verilog", "eval", "--bench", "rtllm-v1.1", "--oracle", "--limit", "4", "--ray", "local", "-q",
+            "-o", tmp_path / "run")
+    assert r.returncode == 0, r.stderr[-500:]
+    s = json.loads((tmp_path / "run" / "summary.json").read_text())
+    assert s["problems"] == 4 and s["pass@1"] == 1.0          # JC_counter, RAM, accu, adder_16bit
+    assert len((tmp_path / "run" / "samples.jsonl").read_text().splitlines()) == 4
