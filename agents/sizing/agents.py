@@ -90,7 +90,8 @@ class DDPGAgent:
 
     - warm-up: the first `warmup` simulations are random (episodes start at random designs and
       move by random actions) before the actor acts;
-    - action noise: Gaussian, decaying linearly from `noise[0]` to `noise[1]` over `decay` steps;
+    - action noise: Gaussian, decaying linearly from `noise[0]` to `noise[1]` over `decay` steps,
+      and directed: of `candidates` noisy actions the critic's favourite is taken;
     - restarts: after warm-up an episode starts, with probability `p_elite`, at one of the best
       designs found so far (its metrics are known: no simulation), else at a random design;
     - `updates` gradient steps per simulation (the simulations are the scarce resource);
@@ -107,7 +108,8 @@ class DDPGAgent:
                  max_step: float = 0.3, horizon: int = 4, updates: int = 4,
                  noise: tuple[float, float] = (0.5, 0.1), decay: int | None = None,
                  p_elite: float = 0.8, n_elite: int = 5, relabel: bool = True,
-                 action_mode: str = "move", gamma: float | None = None, **_) -> None:
+                 action_mode: str = "move", gamma: float | None = None, candidates: int = 32,
+                 twin: bool = True, **_) -> None:
         import torch
         from .ddpg import DDPG
         torch.set_num_threads(1)  # small nets; also keeps replays deterministic
@@ -117,7 +119,8 @@ class DDPGAgent:
         self.envs = [SizingEnv(problem, max_step=max_step, horizon=horizon,
                                terminate_on_met=goal == "meet", action_mode=action_mode)
                      for _ in range(max(1, n_envs))]
-        cfg = DDPGConfig(gamma=(0.0 if self.absolute else 0.5) if gamma is None else gamma)
+        cfg = DDPGConfig(gamma=(0.0 if self.absolute else 0.5) if gamma is None else gamma,
+                         twin=twin)
         self.agent = DDPG(self.envs[0].obs_dim, problem.dim, cfg, seed=seed, device=device)
         self.rng = np.random.default_rng(seed + 1)
         self.warmup = warmup if warmup is not None else max(20, 3 * problem.dim)
@@ -128,6 +131,7 @@ class DDPGAgent:
         self.elite: list[tuple[float, tuple, np.ndarray, dict]] = []
         self.seen = 0
         self.relabel, self.max_step = relabel and not self.absolute, max_step
+        self.candidates = max(1, candidates)
         self.goal_terminates = goal == "meet"
         self._X: list[np.ndarray] = []
         self._O: list[np.ndarray] = []
@@ -159,6 +163,18 @@ class DDPGAgent:
         r = np.array(self._R, dtype=np.float32)[sj, None]
         d = np.array(self._D, dtype=np.float32)[sj, None]
         return O[si], a, r, O[sj], d
+
+    def _explore(self, obs: np.ndarray) -> np.ndarray:
+        """The actor's action plus Gaussian noise; with `candidates` > 1, the noisy variant
+        (the actor's own action among them) the critic rates best: directed exploration."""
+        mu = self.agent.act(obs)
+        k, d = self.candidates, self.problem.dim
+        acts = np.clip(mu[None] + self.rng.normal(0.0, self._sigma(), (k, d)), -1.0, 1.0)
+        if k == 1:
+            return acts[0]
+        acts[0] = mu
+        q = self.agent.q(np.repeat(obs[None], k, 0), acts)
+        return acts[int(np.argmax(q))]
 
     def _sigma(self) -> float:
         f = min(1.0, max(0.0, (self.seen - self.warmup) / self.decay))
@@ -195,7 +211,7 @@ class DDPGAgent:
             if self.seen < self.warmup:
                 a = self.rng.uniform(-1.0, 1.0, self.problem.dim)
             else:
-                a = self.agent.act(obs) + self.rng.normal(0.0, self._sigma(), self.problem.dim)
+                a = self._explore(obs)
             a = np.clip(a, -1.0, 1.0)
             x = env.propose(a)
             self.pending[k] = ("step", x, a, obs)

@@ -1,4 +1,7 @@
-"""DDPG (Lillicrap et al. 2016), the actor-critic L2DC trains, in PyTorch (CPU or CUDA).
+"""DDPG (Lillicrap et al. 2016), the actor-critic L2DC trains, in PyTorch (CPU or CUDA), with
+TD3's fixes (Fujimoto et al. 2018) on by default (`twin`): two critics and the smaller target
+(few samples make a single critic over-optimistic where it has seen nothing, and the actor runs
+there), target-policy smoothing and delayed actor updates. `twin=False` is plain DDPG.
 
 A deterministic actor a = mu(s) in [-1, 1]^d and a critic Q(s, a), both small MLPs, trained from a
 replay buffer with target networks (Polyak averaging). Sample efficiency matters more than
@@ -38,6 +41,9 @@ class DDPGConfig:
     tau: float = 0.05
     batch: int = 64
     buffer: int = 100_000
+    twin: bool = True            # TD3: two critics, the smaller target, delayed actor, smoothing
+    policy_delay: int = 2
+    target_noise: float = 0.1
 
 
 class Replay:
@@ -77,8 +83,15 @@ class DDPG:
         self.critic_t = _mlp(obs_dim + act_dim, 1, h).to(self.device)
         self.actor_t.load_state_dict(self.actor.state_dict())
         self.critic_t.load_state_dict(self.critic.state_dict())
+        critic_params = list(self.critic.parameters())
+        if self.cfg.twin:
+            self.critic2 = _mlp(obs_dim + act_dim, 1, h).to(self.device)
+            self.critic2_t = _mlp(obs_dim + act_dim, 1, h).to(self.device)
+            self.critic2_t.load_state_dict(self.critic2.state_dict())
+            critic_params += list(self.critic2.parameters())
         self.opt_a = torch.optim.Adam(self.actor.parameters(), lr=self.cfg.actor_lr)
-        self.opt_c = torch.optim.Adam(self.critic.parameters(), lr=self.cfg.critic_lr)
+        self.opt_c = torch.optim.Adam(critic_params, lr=self.cfg.critic_lr)
+        self.steps = 0
         self.buffer = Replay(obs_dim, act_dim, self.cfg.buffer)
         self.rng = np.random.default_rng(seed)
 
@@ -94,7 +107,12 @@ class DDPG:
 
     @torch.no_grad()
     def q(self, obs: np.ndarray, act: np.ndarray) -> np.ndarray:
-        return self.critic(torch.cat([self._t(obs), self._t(act)], -1)).cpu().numpy()[:, 0]
+        """Q(s, a) for a batch (with twin critics, the smaller of the two: pessimistic)."""
+        sa = torch.cat([self._t(obs), self._t(act)], -1)
+        q = self.critic(sa)
+        if self.cfg.twin:
+            q = torch.minimum(q, self.critic2(sa))
+        return q.cpu().numpy()[:, 0]
 
     def update(self, steps: int = 1, extra=None) -> float:
         """`steps` gradient steps on critic and actor; returns the last critic loss.
@@ -112,19 +130,34 @@ class DDPG:
                 batch = tuple(np.concatenate([x, y.astype(np.float32)]) for x, y in zip(batch, more))
             s, a, r, s2, d = (self._t(x) for x in batch)
             with torch.no_grad():
-                q2 = self.critic_t(torch.cat([s2, self.actor_t(s2)], -1))
+                a2 = self.actor_t(s2)
+                if cfg.twin:
+                    a2 = (a2 + (cfg.target_noise * torch.randn_like(a2)).clamp(-0.5, 0.5)).clamp(-1, 1)
+                s2a2 = torch.cat([s2, a2], -1)
+                q2 = self.critic_t(s2a2)
+                if cfg.twin:
+                    q2 = torch.minimum(q2, self.critic2_t(s2a2))
                 y = r + cfg.gamma * (1.0 - d) * q2
-            q = self.critic(torch.cat([s, a], -1))
-            loss = nn.functional.mse_loss(q, y)
+            sa = torch.cat([s, a], -1)
+            loss = nn.functional.mse_loss(self.critic(sa), y)
+            if cfg.twin:
+                loss = loss + nn.functional.mse_loss(self.critic2(sa), y)
             self.opt_c.zero_grad()
             loss.backward()
             self.opt_c.step()
+            self.steps += 1
+            if cfg.twin and self.steps % cfg.policy_delay:
+                loss_v = float(loss.detach())
+                continue
             pi_loss = -self.critic(torch.cat([s, self.actor(s)], -1)).mean()
             self.opt_a.zero_grad()
             pi_loss.backward()
             self.opt_a.step()
+            pairs = [(self.actor, self.actor_t), (self.critic, self.critic_t)]
+            if cfg.twin:
+                pairs.append((self.critic2, self.critic2_t))
             with torch.no_grad():
-                for net, tgt in ((self.actor, self.actor_t), (self.critic, self.critic_t)):
+                for net, tgt in pairs:
                     for p, pt in zip(net.parameters(), tgt.parameters()):
                         pt.mul_(1.0 - cfg.tau).add_(p, alpha=cfg.tau)
             loss_v = float(loss.detach())

@@ -4,7 +4,8 @@ DIR gets samples.jsonl and results.json as it goes (see runlog), and at the end
 best_netlist.sp (the deck with the best sizing), learning_curve.png and report.md.
 results.json keys: specs_met, simulations, first_success (simulations until the hard specs were
 first met, or null), best {params, metrics, reward, met, sample}, fom (the best reward),
-wall_s, sims_per_s, sim_ms (mean time per simulation in a worker), failed (simulations that did
+wall_s, sims_per_s (new simulations per second of this session, worker start-up excluded: it is
+startup_s), sim_ms (mean time per simulation in a worker), failed (simulations that did
 not converge), unmeasured (samples with a metric that could not be measured), complete, ...
 """
 from __future__ import annotations
@@ -89,7 +90,7 @@ def size(problem: Problem, agent: str = "ddpg", *, out: str | Path, budget: int 
                      budget=budget, **(agent_kw or {}))
     evaluator = None
     t0 = time.perf_counter()
-    sim_wall, new = 0.0, 0
+    sim_wall, new, startup = 0.0, 0, 0.0
     bar = _progress(progress, budget, f"{problem.name} {agent}")
     last_write = 0.0
     try:
@@ -103,7 +104,9 @@ def size(problem: Problem, agent: str = "ddpg", *, out: str | Path, budget: int 
             if todo:
                 if evaluator is None:
                     from .evaluator import Evaluator
+                    ts = time.perf_counter()
                     evaluator = Evaluator(problem, jobs)
+                    startup = time.perf_counter() - ts
                 ts = time.perf_counter()
                 got = evaluator.evaluate([values[i] for i in todo])
                 sim_wall += time.perf_counter() - ts
@@ -126,7 +129,7 @@ def size(problem: Problem, agent: str = "ddpg", *, out: str | Path, budget: int 
                 log.write_json("results.json", _summary(
                     problem, log, settings, budget=budget, jobs=jobs,
                     wall_s=base + now - t0, new=new,
-                    new_wall=now - t0, complete=False))
+                    new_wall=now - t0 - startup, complete=False))
             if met and goal == "meet":
                 break
     finally:
@@ -137,9 +140,10 @@ def size(problem: Problem, agent: str = "ddpg", *, out: str | Path, budget: int 
     wall = time.perf_counter() - t0
     results = _summary(problem, log, settings, budget=budget, jobs=jobs,
                        wall_s=base + wall,
-                       new=new, new_wall=wall, complete=True)
+                       new=new, new_wall=wall - startup, complete=True)
     results["resumed"] = log.resumed
     results["sim_wall_s"] = sim_wall
+    results["startup_s"] = startup
     log.write_json("results.json", results)
     _artifacts(problem, log, results)
     if echo:

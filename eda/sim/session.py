@@ -110,7 +110,8 @@ class Session:
         with e.lock:
             try:
                 for name, value in params.items():
-                    e._command(f"alterparam {name}={float(value):.9g}")
+                    # ngspice keeps parameter names in lowercase: a mixed-case name is ignored
+                    e._command(f"alterparam {name.lower()}={float(value):.9g}")
                 out, err = e._command("reset")
                 _check(self.deck, out + err, stage="reset")
                 t0 = time.perf_counter()
