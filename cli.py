@@ -38,6 +38,10 @@ from benchmarks.linkpred import bench_linkpred_command  # noqa: E402  (imports o
 
 bench_app.command("linkpred")(bench_linkpred_command)
 
+from benchmarks.linkpred_scale import bench_linkpred_scale_command  # noqa: E402  (imports only typer)
+
+bench_app.command("linkpred-scale")(bench_linkpred_scale_command)
+
 from agents.sizing.cli_app import size_command  # noqa: E402  (imports only typer)
 
 app.command("size")(size_command)

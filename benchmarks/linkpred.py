@@ -38,7 +38,7 @@ def _settings(quick: bool, seeds: int | None, folds: int | None, epochs: int | N
          "seeds": 1 if quick else 5, "folds": 5, "run_folds": 1 if quick else 5,
          "epochs": 4 if quick else 6, "max_queries": 600 if quick else 800,
          "max_test_queries": 300 if quick else 400, "max_test_edges": 400 if quick else 600,
-         "paper_max_circuits": 600, "cross": not quick, "hops": 2}
+         "paper_max_circuits": 600, "cross": not quick, "hops": 3}
     if seeds:
         s["seeds"] = seeds
     if folds:

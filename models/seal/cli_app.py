@@ -24,12 +24,14 @@ def train(dataset: str = typer.Option(..., "--dataset", help=_DATASET_HELP),
           data_root: Optional[Path] = typer.Option(None, "--data-root", help="Data root holding "
                                                    "netlists/ (default $EDA_DATA, ../shared/data)."),
           model: str = typer.Option("seal", "--model", help="seal | gae (the GNN-only baseline)."),
-          epochs: int = typer.Option(20, "--epochs"),
-          hops: int = typer.Option(2, "--hops", help="Enclosing subgraph radius."),
+          epochs: int = typer.Option(10, "--epochs"),
+          hops: int = typer.Option(3, "--hops", help="Enclosing subgraph radius."),
+          readout: str = typer.Option("center", "--readout", help="SEAL readout: center (target "
+                                      "nodes + mean pool) | sort (DGCNN sort pooling, the paper's)."),
           hidden: int = typer.Option(32, "--hidden"),
           batch_size: int = typer.Option(64, "--batch-size"),
-          lr: float = typer.Option(1e-3, "--lr"),
-          neg: int = typer.Option(3, "--neg", help="Same-circuit negative nets per positive."),
+          lr: float = typer.Option(3e-3, "--lr"),
+          neg: int = typer.Option(7, "--neg", help="Same-circuit negative nets per positive."),
           max_queries: int = typer.Option(4000, "--max-queries", help="Pins per epoch (sampled)."),
           holdout: float = typer.Option(0.0, "--holdout", help="Fraction of circuits left out "
                                         "of training (0: train on all)."),
@@ -44,10 +46,13 @@ def train(dataset: str = typer.Option(..., "--dataset", help=_DATASET_HELP),
     from models.seal.train import Config
     if model not in ("seal", "gae"):
         raise typer.BadParameter(f"unknown model '{model}' (seal, gae)", param_hint="--model")
+    if readout not in ("center", "sort"):
+        raise typer.BadParameter(f"unknown readout '{readout}' (center, sort)",
+                                 param_hint="--readout")
     set_threads(threads)
-    cfg = Config(model=model, epochs=epochs, num_hops=hops, hidden=hidden, batch_size=batch_size,
-                 lr=lr, neg_per_pos=neg, max_queries=max_queries, net_names=not no_net_names,
-                 seed=seed)
+    cfg = Config(model=model, epochs=epochs, num_hops=hops, readout=readout, hidden=hidden,
+                 batch_size=batch_size, lr=lr, neg_per_pos=neg, max_queries=max_queries,
+                 net_names=not no_net_names, seed=seed)
     train_model(dataset, out, _root(data_root), cfg, device, holdout, quiet, typer.echo)
 
 

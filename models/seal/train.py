@@ -33,17 +33,17 @@ class Config:
     model: str = "seal"              # seal | gae
     hidden: int = 32
     num_layers: int = 3
-    num_hops: int = 2
+    num_hops: int = 3
     max_z: int = 50
     max_nodes_per_hop: int | None = 100
     max_degree: int | None = 200
-    readout: str = "sort"            # sort (DGCNN, the paper's) | center (target nodes + mean)
+    readout: str = "center"          # center (target nodes + mean) | sort (DGCNN, the paper's)
     k: float = 0.6                   # sort-pool k: percentile of training subgraph sizes (or >= 1)
     decoder: str = "mlp"             # gae: dot | mlp
     epochs: int = 10
     batch_size: int = 64
-    lr: float = 1e-3
-    neg_per_pos: int = 3
+    lr: float = 3e-3
+    neg_per_pos: int = 7
     loss: str = "rank"               # rank (BCE + per-query softmax) | bce
     max_queries: int | None = 4000   # query pins per epoch (sampled when there are more)
     net_names: bool = True
@@ -104,9 +104,17 @@ class LinkModel:
             x, ei, pa, pb = circuit_union(g, a, b)
             z = self.net.encode(x, ei)
             return self.net.decode(z, pa, pb)
-        x, ei, pa, pb = circuit_copies(g, a, b, drop_a, drop_b)
+        # one copy of the circuit per distinct hidden edge, shared by that query's candidates
+        n = g.num_nodes
+        world, inv = torch.unique(drop_a.long() * n + drop_b.long(), return_inverse=True)
+        first = torch.full((world.numel(),), a.numel(), dtype=torch.long, device=a.device)
+        first = first.scatter_reduce(0, inv, torch.arange(a.numel(), device=a.device), "amin")
+        x, ei, pa, _ = circuit_copies(g, a[first], a[first], drop_a[first], drop_b[first])
+        start, _ = circuit_bounds(g)
+        base = pa - (a[first].to(pa.device) - start[g.circuit[a[first]]])   # copy offsets
+        off = base[inv] - start[g.circuit[a]]
         z = self.net.encode(x, ei)
-        return self.net.decode(z, pa, pb)
+        return self.net.decode(z, a.to(off.device) + off, b.to(off.device) + off)
 
     @torch.no_grad()
     def score(self, g: LinkGraph, a, b, drop_a, drop_b, batch_size: int = 512,
