@@ -303,6 +303,9 @@ def run_eval(problems: list[Problem], out: Path, settings: EvalSettings, *, jobs
     done_recs = [recs[p.id] for p in problems if p.id in recs]
     usage = dict(client.usage) if client is not None and hasattr(client, "usage") else None
     summary = summarize(settings, done_recs, usage, time.perf_counter() - t0)
+    served = getattr(getattr(client, "config", None), "model", None)
+    if served and not settings.oracle:
+        summary["model"] = served      # the name the endpoint gave, e.g. the bundled model's
     atomic_write(Path(out) / "summary.json", json.dumps(summary, indent=2) + "\n")
     atomic_write(Path(out) / "report.md", report_markdown(summary))
     return summary
