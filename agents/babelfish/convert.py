@@ -98,7 +98,7 @@ def spice_value(v: str) -> str | None:
 
 def _ir_name(rec: Record, taken: set[str]) -> str:
     """A name that starts with the kind letter (what SPICE needs), unique in its body."""
-    base = rec.name.split(":")[-1] or rec.name or rec.kind
+    base = rec.name.split(":")[-1] or rec.name or f"{rec.kind}{rec.line}"
     if not base.upper().startswith(rec.kind):
         base = rec.kind + base
     name, k = base, 2
@@ -175,10 +175,12 @@ def babelfish(text: str, path: str = "", *, client=None, retriever=None, shots: 
     if client is None:
         from eda.llm.client import LLMClient
         client = LLMClient()
+    before = dict(client.usage)
+    if not client.config.local:   # a configured endpoint: fail in one line before any retrieval work
+        client.chat([{"role": "user", "content": "Reply OK."}], max_tokens=2, temperature=0)
     retriever = retriever or Retriever()
     ranked = retriever.search(text, k=3)
     pp = prepass(text)
-    before = dict(client.usage)
     done = [0]
 
     def tick(k: int) -> None:

@@ -51,7 +51,7 @@ def record_schema(kind: str, names: list[str], nets: list[str], values: list[str
     props: dict = {"kind": {"type": "string", "const": kind}}
     if kind == NONE:
         return {"type": "object", "properties": props, "required": ["kind"], "additionalProperties": False}
-    props["name"] = _enum(names)
+    props["name"] = _enum(names + [""])             # "": the line names no component (JSON records)
     required = ["kind", "name"]
     if kind in KIND_PINS:
         req, opt = KIND_PINS[kind]

