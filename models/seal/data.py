@@ -46,8 +46,12 @@ def source_files(source: str | Path, data_root: str | Path | None = None
     """(label, files, reader name or None = detect) of a dataset name or folder."""
     s = str(source)
     if s in DATASETS:
+        root = Path(data_root) if data_root is not None else default_root()
+        if root is not None and not (root / DATASETS[s][0]).is_dir() \
+                and (root.parent / DATASETS[s][0]).is_dir():
+            root = root.parent           # --data-root may name the netlists/ folder itself
         try:
-            files = dataset_files(s, data_root)
+            files = dataset_files(s, root)
         except (FileNotFoundError, ValueError) as e:
             raise EdaError(f"dataset {s}: {e}") from None
         return s, files, None
