@@ -151,6 +151,14 @@ def speed(problem, n: int, out: Path, progress: bool) -> dict:
     from agents.sizing.evaluator import Evaluator
     from eda.sim import simulate
     rng = np.random.default_rng(0)
+    # raw throughput when the agent hands over a whole batch (one chunk per worker)
+    batch = [problem.decode(rng.uniform(-1, 1, problem.dim)) for _ in range(n)]
+    for jobs in (1, 2):
+        with Evaluator(problem, jobs) as ev:
+            ev.evaluate(batch[:2 * jobs])  # workers started and warm
+            t = time.perf_counter()
+            ev.evaluate(batch)
+            res[f"batch_sims_per_s_{jobs}"] = n / (time.perf_counter() - t)
     k = max(5, min(30, n // 4))
     designs = [problem.decode(rng.uniform(-1, 1, problem.dim)) for _ in range(k)]
     with Evaluator(problem, 1) as ev:
@@ -231,14 +239,20 @@ def _report(res: dict) -> str:
                          f"({_f(v['fraction'], '.0%') if v['fraction'] is not None else 'n/a'}) | "
                          f"{_f(v['median_sims'], 'g')} | {a['budget']} |")
     lines += ["", "## Simulation speed", "",
-              "| problem | sims/s, 1 worker | sims/s, 2 workers | ratio | ms/sim session | "
+              "Sizing runs (random search, one design per worker per step) and whole batches "
+              "(one chunk per worker), 1 and 2 spawned workers, in the same run:", "",
+              "| problem | run sims/s, 1 worker | run sims/s, 2 workers | ratio | "
+              "batch sims/s, 1 worker | batch sims/s, 2 workers | ratio | ms/sim session | "
               "ms/sim simulate() | ms/sim ngspice -b | ngspice -b / session |",
-              "|---|---|---|---|---|---|---|---|"]
+              "|---|---|---|---|---|---|---|---|---|---|---|"]
     for s in res["speed"]:
         r1, r2 = s.get("sims_per_s_1"), s.get("sims_per_s_2")
+        b1, b2 = s.get("batch_sims_per_s_1"), s.get("batch_sims_per_s_2")
         nb, se = s.get("ngspice_b_ms"), s.get("session_ms")
         lines.append(f"| {s['problem']} | {_f(r1, '.0f')} | {_f(r2, '.0f')} | "
-                     f"{_f(r2 / r1 if r1 and r2 else None, '.2f')}x | {_f(se, '.1f')} | "
+                     f"{_f(r2 / r1 if r1 and r2 else None, '.2f')}x | {_f(b1, '.0f')} | "
+                     f"{_f(b2, '.0f')} | {_f(b2 / b1 if b1 and b2 else None, '.2f')}x | "
+                     f"{_f(se, '.1f')} | "
                      f"{_f(s.get('simulate_ms'), '.1f')} | {_f(nb, '.1f')} | "
                      f"{_f(nb / se if nb and se else None, '.1f')}x |")
     return "\n".join(lines) + "\n"

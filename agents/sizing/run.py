@@ -85,6 +85,10 @@ def size(problem: Problem, agent: str = "ddpg", *, out: str | Path, budget: int 
             prev = json.loads((out / "results.json").read_text())
         except ValueError:
             prev = {}
+    done = prev.get("complete") and prev.get("simulations") == len(log.logged) and (
+        len(log.logged) >= budget or (goal == "meet" and prev.get("specs_met")))
+    if done and prev.get("budget") == budget:  # a finished run: nothing to replay
+        return prev
     base = float(prev.get("wall_s") or 0.0) if log.resumed else 0.0
     pol = make_agent(agent, problem, seed=seed, n_envs=jobs, device=device, goal=goal,
                      budget=budget, **(agent_kw or {}))
