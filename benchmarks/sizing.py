@@ -199,7 +199,7 @@ def run_benchmark(*, quick: bool = False, problems: str | None = None, agents: s
     targets = targets if targets is not None else (4 if quick else 20)
     target_budget = target_budget or (100 if quick else 300)
     agent_list = [a.strip() for a in (agents or ",".join(AGENTS)).split(",")]
-    probs = _problems(problems, data_root)
+    probs = _problems(problems or ("two_stage_opamp" if quick else None), data_root)
     out = Path(out)
     t0 = time.perf_counter()
     print("| problem | agent | success | sims to 1st success (median) | best FoM (median) | "
@@ -259,7 +259,8 @@ def _report(res: dict) -> str:
 
 
 def bench_sizing_command(
-        quick: bool = typer.Option(False, "--quick", help="2 seeds, budget 150, 4 targets: minutes."),
+        quick: bool = typer.Option(False, "--quick", help="The opamp only (unless --problems), 2 seeds, "
+                                   "budget 150, 4 targets: minutes."),
         problems: Optional[str] = typer.Option(None, "--problems", help="Comma-separated problem names (default all)."),
         agents: Optional[str] = typer.Option(None, "--agents", help="Comma-separated: ddpg,bo,random."),
         seeds: Optional[int] = typer.Option(None, "--seeds", help="Seeds per agent (default 5)."),

@@ -18,10 +18,12 @@ def size_command(
         device: str = typer.Option("auto", "--device", help="torch device for DDPG: auto, cpu, cuda."),
         data_root: Optional[Path] = typer.Option(None, "--data-root", help="Data root for model files "
                                                  "(default $EDA_DATA, else ../shared/data)."),
+        ray: Optional[str] = typer.Option(None, "--ray", help="Run the --jobs workers as Ray actors: "
+                                          "'local' (a Ray instance here), 'auto' or ray://HOST:PORT."),
         out: Path = typer.Option(..., "-o", "--output", help="Run directory (re-run to resume)."),
         quiet: bool = typer.Option(False, "--quiet", help="No progress bar.")) -> None:
     """Size a circuit with ngspice in the loop: best sizing, metrics, netlist, learning curve, report."""
     from agents.sizing import load_problem, size
     problem = load_problem(spec, data_root)
     size(problem, agent, out=out, budget=budget, jobs=jobs, seed=seed, goal=goal, device=device,
-         progress=not quiet, echo=typer.echo)
+         progress=not quiet, echo=typer.echo, ray_address=ray)

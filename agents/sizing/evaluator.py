@@ -110,3 +110,66 @@ class Evaluator:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class _RayWorker:
+    """One Ray actor: a process of its own with the problem's deck loaded into its ngspice."""
+
+    def __init__(self, path: str, data_root: str | None) -> None:
+        _init_worker(path, data_root)
+
+    def evaluate(self, batch: list[dict[str, float]]) -> list[dict]:
+        return _work(batch)
+
+
+class RayEvaluator(Evaluator):
+    """`Evaluator` over `jobs` Ray actors on a cluster (`address`: 'local' starts a Ray instance
+    here, 'auto' or ray://HOST:PORT joins one). The problem file and the data root must be at
+    the same paths on every node (a shared filesystem)."""
+
+    def __init__(self, problem, jobs: int = 1, address: str = "local") -> None:
+        try:
+            import ray
+        except ImportError:
+            from .problem import SizingError
+            raise SizingError("--ray needs the 'ray' package (pip install 'ray>=2.9')") from None
+        self.problem, self.jobs, self._pool, self._session = problem, max(1, int(jobs)), None, None
+        _open_session(problem)  # fail fast (one line) on a broken template, before the cluster
+        self._ray = ray
+        self._started = not ray.is_initialized()
+        if self._started:
+            try:
+                ray.init(address=None if address == "local" else address, include_dashboard=False,
+                         log_to_driver=False, configure_logging=False)
+            except Exception as exc:  # noqa: BLE001 - one line for the user
+                from .problem import SizingError
+                raise SizingError(f"--ray {address}: cannot connect ({type(exc).__name__}: {exc})") from None
+        self._actor_cls = ray.remote(num_cpus=1)(_RayWorker)
+        root = str(problem.data_root) if problem.data_root else None
+        self._args = (str(problem.path), root)
+        self._actors = [self._actor_cls.remote(*self._args) for _ in range(self.jobs)]
+
+    def evaluate(self, batch: list[dict[str, float]]) -> list[dict]:
+        if not batch:
+            return []
+        ray = self._ray
+        size = -(-len(batch) // self.jobs)
+        chunks = [batch[k:k + size] for k in range(0, len(batch), size)]
+        refs = [a.evaluate.remote(c) for a, c in zip(self._actors, chunks)]
+        out = []
+        for i, (chunk, ref) in enumerate(zip(chunks, refs)):
+            try:
+                out.extend(ray.get(ref))
+            except Exception as exc:  # noqa: BLE001 - a dead actor is replaced, its chunk penalised
+                out.extend({"params": v, "metrics": None, "sim_s": 0.0,
+                            "error": f"Ray worker failed ({type(exc).__name__})"} for v in chunk)
+                self._actors[i] = self._actor_cls.remote(*self._args)
+        return out
+
+    def close(self) -> None:
+        for a in getattr(self, "_actors", []):
+            self._ray.kill(a)
+        self._actors = []
+        if getattr(self, "_started", False):
+            self._ray.shutdown()
+            self._started = False

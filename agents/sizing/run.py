@@ -63,13 +63,14 @@ def _summary(problem: Problem, log: RunLog, settings: dict, *, budget: int, jobs
 
 def size(problem: Problem, agent: str = "ddpg", *, out: str | Path, budget: int = 2000,
          jobs: int = 1, seed: int = 0, goal: str = "meet", device: str = "auto",
-         progress: bool = True, agent_kw: dict | None = None,
+         progress: bool = True, agent_kw: dict | None = None, ray_address: str | None = None,
          echo: Callable[[str], None] | None = None) -> dict:
     """Size `problem` with `agent` for at most `budget` simulations; returns results.json's dict.
 
     goal "meet" stops at the first design meeting every hard spec; "optimize" spends the whole
     budget, improving the soft targets once the hard ones are met. Re-running with the same
-    DIR resumes (see runlog).
+    DIR resumes (see runlog). `ray_address` runs the `jobs` workers as Ray actors instead of
+    local processes ('local' starts a Ray instance here).
     """
     if goal not in GOALS:
         raise SizingError(f"unknown goal {goal!r} (known: {', '.join(GOALS)})")
@@ -107,9 +108,10 @@ def size(problem: Problem, agent: str = "ddpg", *, out: str | Path, budget: int 
             todo = [i for i, r in enumerate(records) if r is None]
             if todo:
                 if evaluator is None:
-                    from .evaluator import Evaluator
+                    from .evaluator import Evaluator, RayEvaluator
                     ts = time.perf_counter()
-                    evaluator = Evaluator(problem, jobs)
+                    evaluator = (RayEvaluator(problem, jobs, ray_address) if ray_address
+                                 else Evaluator(problem, jobs))
                     startup = time.perf_counter() - ts
                 ts = time.perf_counter()
                 got = evaluator.evaluate([values[i] for i in todo])

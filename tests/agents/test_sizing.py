@@ -135,7 +135,9 @@ def test_unmeasurable_metric_and_failed_simulation_are_penalised_samples(tmp_pat
     assert rec["reward"] == score(None, problem.hard, problem.soft).reward < -1
 
 
-def test_parallel_workers_give_the_same_metrics(tmp_path: Path) -> None:
+def test_parallel_workers_and_ray_actors_give_the_same_metrics(tmp_path: Path) -> None:
+    pytest.importorskip("ray")  # installed with the dev extras (make setup)
+    from agents.sizing.evaluator import RayEvaluator
     problem = load_problem(OPAMP)
     rng = np.random.default_rng(0)
     batch = [problem.decode(rng.uniform(-1, 1, problem.dim)) for _ in range(6)]
@@ -143,5 +145,7 @@ def test_parallel_workers_give_the_same_metrics(tmp_path: Path) -> None:
         a = one.evaluate(batch)
     with Evaluator(problem, jobs=2) as two:
         b = two.evaluate(batch)
-    assert [x["metrics"] for x in a] == [x["metrics"] for x in b]
+    with RayEvaluator(problem, jobs=2, address="local") as cluster:  # a local Ray instance
+        c = cluster.evaluate(batch)
+    assert [x["metrics"] for x in a] == [x["metrics"] for x in b] == [x["metrics"] for x in c]
     assert any(x["metrics"]["gain"] > 1 for x in a)
