@@ -149,6 +149,10 @@ def run(out: Path, *, quick: bool = False, limit: int | None = None, data_root: 
     from eda.formats.spice import read_spice
     from eda.llm.client import LLMClient
 
+    import signal
+    import sys
+    # SIGTERM as an exit, so that atexit stops the local model server this run started
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     n = limit or (2 if quick else 6)
     decks = select_decks(_data_root(data_root), n, seed)
     out.mkdir(parents=True, exist_ok=True)

@@ -21,10 +21,11 @@ def run_convert(src: Path, out: Path, *, from_fmt: str | None = None, to_fmt: st
         raise EdaError(f"{src}: no such file")
     fmt = format_for_output(out, to_fmt)          # a bad --to fails before any LLM work
     text = read_text(src)
+    reason = "--llm" if from_fmt is None else "--llm (--from ignored)"
     if not llm and from_fmt is None and recognise(src, text) is None:
         echo(f"{src}: no registered reader recognises this input; translating it with Babel Fish (LLM)",
              err=True)
-        llm = True
+        llm, reason = True, "no registered reader recognises the input"
     if llm:
         from eda.llm.client import LLMClient
         client = LLMClient(base_url, model, api_key)
@@ -33,7 +34,7 @@ def run_convert(src: Path, out: Path, *, from_fmt: str | None = None, to_fmt: st
             task = bar.add_task(f"Babel Fish via {where}", total=None)
             circuit, rep = babelfish(text, str(src), client=client,
                                      progress=lambda d, n: bar.update(task, completed=d, total=n),
-                                     reason="--llm" if from_fmt is None else "--llm (--from ignored)")
+                                     reason=reason)
     else:
         circuit, rep = convert_text(text, str(src), fmt=from_fmt)
     if flatten:

@@ -3,7 +3,8 @@
 1. *Kind*: `{"kind": one of R C L ... X K none}`, with few-shot examples (line -> kind) from the
    retrieved cards.
 2. *Record*: the kind's own schema (`kinds.record_schema`): its pins, name, value and model, each
-   an enum of the line's own tokens, with few-shot examples of the same kind (best card first). One flat object per question keeps the decoding grammar small: a single schema with
+   an enum of the line's own tokens, with few-shot examples of the same kind from the best card
+   (others only when it has fewer than two; the best card's last, nearest the question). One flat object per question keeps the decoding grammar small: a single schema with
    an `anyOf` over every kind makes llama.cpp's grammar sampler take minutes per line.
 
 The record is checked (`check.check_record`); an error or a suspect goes back to the model with
@@ -118,7 +119,11 @@ class Translator:
 
     def ask_record(self, line: Line, kind: str, feedback: list[tuple[dict, str]]) -> dict:
         """Question 2: the record of `line` as a component of `kind`; `feedback` = earlier tries."""
-        shots = [(e.line, e.record) for e in self.examples if _kind_of(e) == kind][:self.shots]
+        # the best card's examples of this kind (its pin conventions), others only to make up two;
+        # the best card's come last, nearest the question
+        own = [(e.line, e.record) for e in self.cards[0].examples if _kind_of(e) == kind]
+        more = [(e.line, e.record) for c in self.cards[1:] for e in c.examples if _kind_of(e) == kind]
+        shots = (more[:max(0, 2 - len(own))] + own)[-self.shots:]
         system = RECORD_SYSTEM.format(title=self.title, kind_name=KIND_NAMES.get(kind, kind), kind=kind,
                                       grammar=self.grammar, pins=_pins_help(kind))
         schema = record_schema(kind, line.names or [line.tokens[0]], line.nets or line.names,
