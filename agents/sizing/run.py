@@ -74,6 +74,9 @@ def size(problem: Problem, agent: str = "ddpg", *, out: str | Path, budget: int 
     """
     if goal not in GOALS:
         raise SizingError(f"unknown goal {goal!r} (known: {', '.join(GOALS)})")
+    from .agents import AGENTS
+    if agent not in AGENTS:
+        raise SizingError(f"unknown agent {agent!r} (known: {', '.join(AGENTS)})")
     if budget < 1 or jobs < 1:
         raise SizingError("--budget and --jobs must be at least 1")
     out = Path(out)
