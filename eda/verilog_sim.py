@@ -183,8 +183,8 @@ def _run(cmd: list[str], cwd: Path, limits: SimLimits, tag: str) -> tuple[int | 
         except OSError as e:
             raise VerilogSimError(f"cannot run {cmd[0]}: {e}") from None
         rc, cpu = _wait(p, limits.wall_factor * limits.seconds + 5)
-        if rc in (-signal.SIGXCPU, -signal.SIGKILL) and cpu >= math.ceil(limits.seconds) - 0.05:
-            rc = None                      # ran out of CPU time: RLIMIT_CPU sent SIGXCPU, then SIGKILL
+        if rc == -signal.SIGXCPU or (rc == -signal.SIGKILL and cpu >= math.ceil(limits.seconds)):
+            rc = None                      # ran out of CPU time: RLIMIT_CPU sends SIGXCPU, then SIGKILL
     return (rc, _read_capped(out, limits.output_chars), _read_capped(err, limits.output_chars),
             time.perf_counter() - t0)
 
