@@ -16,11 +16,11 @@ from pathlib import Path
 
 from ..errors import NetlistError
 from ..ir import Body, Circuit, Component, Model, Statement, Subcircuit, parse_value, pin_names
+from ..ir.circuit import make_component
 from .registry import Format, register
-from .spice_lex import iter_logical_lines, split_params, strip_comment, tokenize
+from .spice_lex import ChunkFlags, fast_logical_lines, split_params, strip_comment, tokenize
 
 DIALECTS = ("ngspice", "hspice", "ltspice", "xyce", "cdl")
-_MODEL_RE = re.compile(r"^[ \t]*\.model[ \t]+(\S+)", re.IGNORECASE | re.MULTILINE)
 _BLOCKS = {".control": ".endc", ".verilog": ".endverilog", ".text": ".endtext"}
 _SOURCE_KEYWORDS = frozenset({"VALUE", "TABLE", "LAPLACE", "FREQ", "CHEBYSHEV", "VOL", "CUR"})
 _NODE_COUNT = {"R": 2, "C": 2, "L": 2, "V": 2, "I": 2, "B": 2, "D": 2, "J": 3, "Z": 3,
@@ -28,20 +28,56 @@ _NODE_COUNT = {"R": 2, "C": 2, "L": 2, "V": 2, "I": 2, "B": 2, "D": 2, "J": 3, "
 _NEEDS_MODEL = frozenset("DJZSOUY")
 _FIXED_NODES = {"R": 2, "C": 2, "L": 2, "V": 2, "I": 2, "B": 2, "D": 2, "F": 2, "H": 2, "W": 2,
                 "J": 3, "Z": 3, "S": 4, "T": 4, "O": 4, "K": 0}
-_END_RE = re.compile(r"^[ \t]*\.end[ \t\r]*$", re.IGNORECASE | re.MULTILINE)
-_SPECTRE_RE = re.compile(r"^[ \t]*(simulator[ \t]+lang[ \t]*=[ \t]*spectre|subckt[ \t]|ends\b|"
-                         r"parameters[ \t])", re.MULTILINE)
+
+
+class _LineStart:
+    """A regex for whole-text scans at line starts, split into "at the start" and "after a
+    newline" so that `re` skips from `\n` to `\n` by literal search (`^` with MULTILINE makes
+    it try every position: ~6x slower on a 30 MB deck)."""
+
+    def __init__(self, body: str):
+        self.first, self.rest = re.compile(body), re.compile("\n" + body)
+
+    def search(self, text: str) -> re.Match | None:
+        return self.first.match(text) or self.rest.search(text)
+
+    def findall(self, text: str) -> list[str]:
+        m = self.first.match(text)
+        return ([m.group(1)] if m else []) + self.rest.findall(text)
+
+
+_MODEL_RE = _LineStart(r"[ \t]*\.[mM][oO][dD][eE][lL][ \t]+(\S+)")
+_END_RE = _LineStart(r"[ \t]*\.[eE][nN][dD][ \t\r]*(?=\n|\Z)")
+_SPECTRE_RE = _LineStart(r"[ \t]*(?:simulator[ \t]+lang[ \t]*=[ \t]*spectre|subckt[ \t]|ends\b|"
+                         r"parameters[ \t])")
 
 
 class _Ctx:
     """Reader state shared by nested bodies of one file."""
 
-    __slots__ = ("path", "models", "circuit", "dialect", "pinned", "instances")
+    __slots__ = ("path", "_models", "circuit", "dialect", "pinned", "instances", "defs")
 
-    def __init__(self, path: str, models: set[str], circuit: Circuit | None, dialect: str):
-        self.path, self.models, self.circuit, self.dialect = path, models, circuit, dialect
+    def __init__(self, path: str, models: set[str] | str, circuit: Circuit | None, dialect: str):
+        self.path, self._models, self.circuit, self.dialect = path, models, circuit, dialect
         self.pinned: set[int] = set()   # ids of components whose pins a pragma fixed
         self.instances: list[Component] = []   # X elements, named after their subckt's ports
+        self.defs: dict[str, list[str]] = {}   # subckt name (lower) -> ports, first one wins
+
+    @property
+    def models(self) -> set[str]:
+        """Lowercased `.model` names of the text (given as text: scanned on first use, which the
+        fast element path never needs)."""
+        if isinstance(self._models, str):
+            self._models = {m.lower() for m in _MODEL_RE.findall(self._models)}
+        return self._models
+
+    def subckt_ports(self, model: str) -> tuple[str, ...] | bool:
+        """Pins for instances of `model` as `_name_instance_pins` will give them: its ports,
+        () when they cannot name pins (repeated), False when it is not defined (yet)."""
+        ports = self.defs.get(model.lower())
+        if ports is None:
+            return False
+        return tuple(ports) if ports and len(set(ports)) == len(ports) else ()
 
 
 def _is_num(tok: str) -> bool:
@@ -225,73 +261,122 @@ def parse_into(body: Body, text: str, path: str, first_line: int = 1,
     `title`: False (no title line), True (the first line is a title unless it reads as an
     element), or "always" (the first line is a title unless it is a comment or a directive).
     """
-    ctx = _Ctx(path, {m.lower() for m in _MODEL_RE.findall(text)}, circuit,
+    ctx = _Ctx(path, text, circuit,
                circuit.dialect if circuit and circuit.dialect else "spice")
-    _parse_lines(body, iter_logical_lines(text, first_line), ctx, title)
+    if body.items:
+        ctx.defs = _subckt_defs(body)
+    flags = ChunkFlags()
+    _parse_lines(body, fast_logical_lines(text, first_line, flags), ctx, title, flags)
     _name_instance_pins(body, ctx)
 
 
-_FAST_KINDS = frozenset("RCLMXrclmx")
+_FAST_KIND = {c: c.upper() for c in "RCLMXrclmx"}
 _SPECIAL_RE = re.compile(r"[;$/(){}'\"\[\],]")
-
-
-def _fast_element(s: str, c: str, ln: int, ctx: _Ctx, intern) -> Component | None:
-    """The common plain element line (`R1 a b 1k`, `M1 d g s b nch w=1u`, `X1 a b sub`), or None."""
-    toks = s.split()
-    rest = toks[1:]
-    params = None
-    if "=" in s:   # positional tokens first, then key=value ones
-        n = 0
-        for t in rest:
-            if "=" in t:
-                break
-            n += 1
-        pos = rest[:n]
-        pos = list(map(intern, pos, pos))
-        params = {}
-        for t in rest[n:]:
-            k, eq, v = t.partition("=")
-            if not (eq and k and v):   # `w = 1u` spacing or a positional token after a
-                return None            # parameter: the general path handles those
-            params[k] = intern(v, v)
-    else:
-        pos = list(map(intern, rest, rest))
-    kind = c.upper()
-    np_ = len(pos)
-    if kind == "M":
-        if np_ != 5:
-            return None
-        model = pos.pop()
-        return Component("M", toks[0], pos, _PINS_M, model, None, params, None, None, ln)
-    if kind == "X":
-        if np_ < 1 or (":" in s and "params:" in s.lower()):
-            return None
-        model = pos.pop()
-        comp = Component("X", toks[0], pos, pin_names("X", np_ - 1), model, None, params,
-                         None, None, ln)
-        ctx.instances.append(comp)
-        return comp
-    if np_ != 3:
-        return None
-    value = pos.pop()
-    return Component(kind, toks[0], pos, _PINS_2, None, value, params, None, None, ln)
-
-
 _PINS_M = pin_names("M", 4)
 _PINS_2 = pin_names("R", 2)
+_PINS_X = [pin_names("X", n) for n in range(64)]
 
 
-def _parse_lines(top: Body, lines, ctx: _Ctx, title: bool | str) -> None:
+class _Fast:
+    """State of the fast path for plain element lines: token memos and parameter templates.
+
+    Net names go through one memo (each distinct name stored once, however many pins use it);
+    values and models through a second, small one that stays in cache.  `key=value` tails seen
+    before (`w=1u l=0.18u`) map to a parsed template that each component gets a copy of.
+    """
+
+    __slots__ = ("ctx", "net", "word", "tails", "xpins")
+
+    def __init__(self, ctx: _Ctx):
+        self.ctx = ctx
+        self.net = {}.setdefault
+        self.word = {}.setdefault
+        self.tails: dict[str, dict[str, str] | bool] = {}
+        self.xpins: dict[str, tuple[str, ...] | bool] = {}   # model -> ports, () or False
+
+    def params(self, tail: str) -> dict[str, str] | None:
+        """A fresh dict of a `k=v k=v` tail, or None when some token is not `k=v`."""
+        got = self.tails.get(tail)
+        if got is None:
+            if len(self.tails) > 4096:
+                self.tails.clear()
+            got = {}
+            word = self.word
+            for t in tail.split():
+                k, eq, v = t.partition("=")
+                if not (eq and k and v):   # `w = 1u` spacing or a positional token after a
+                    got = False            # parameter: the general path handles those
+                    break
+                got[k] = word(v, v)
+            self.tails[tail] = got
+        return got.copy() if got is not False else None
+
+    def instance(self, name: str, nets: list[str], model: str, params, ln: int) -> Component:
+        """An X element, named after its subcircuit's ports when the definition came before it
+        (`_name_instance_pins` names the others once the whole file is read)."""
+        n = len(nets)
+        ports = self.xpins.get(model)
+        if ports is None:
+            ports = self.xpins[model] = self.ctx.subckt_ports(model)
+        pins = ports if ports and len(ports) == n else \
+            (_PINS_X[n] if n < 64 else pin_names("X", n))
+        comp = make_component("X", name, nets, pins, model, None, params, ln)
+        if ports is False:
+            self.ctx.instances.append(comp)
+        return comp
+
+    def element(self, s: str, kind: str, ln: int) -> Component | None:
+        """The common plain element line (`R1 a b 1k`, `M1 d g s b nch w=1u`, `X1 a b sub`), or
+        None for anything the general path must decide.  `s` has none of `;$/(){}'"[],`."""
+        params = None
+        if "=" in s:   # positional tokens first, then key=value ones
+            eq = s.find("=")
+            head = s[:eq].rsplit(None, 1)
+            if len(head) != 2:
+                return None
+            params = self.params(s[eq - len(head[1]):])
+            if params is None:
+                return None
+            toks = head[0].split()
+        else:
+            toks = s.split()
+        nt = len(toks)
+        net, word = self.net, self.word
+        if kind == "M":
+            if nt != 6:
+                return None
+            nets = toks[1:5]
+            return make_component("M", toks[0], list(map(net, nets, nets)), _PINS_M,
+                                  word(toks[5], toks[5]), None, params, ln)
+        if kind == "X":
+            if nt < 2 or (":" in s and "params:" in s.lower()):
+                return None
+            nets = toks[1:-1]
+            return self.instance(toks[0], list(map(net, nets, nets)), word(toks[-1], toks[-1]),
+                                 params, ln)
+        if nt != 4:
+            return None
+        a, b, v = toks[1], toks[2], toks[3]
+        return make_component(kind, toks[0], [net(a, a), net(b, b)], _PINS_2, None, word(v, v),
+                              params, ln)
+
+
+def _parse_lines(top: Body, lines, ctx: _Ctx, title: bool | str,
+                 flags: ChunkFlags | None = None) -> None:
+    """Fill `top` from logical lines; `flags.plain` (see `fast_logical_lines`) spares the
+    per-line check for characters that keep a line off the fast element path."""
     stack: list[Body] = [top]
     body = top
     items = body.items
     append = items.append
     path = ctx.path
     dialect = ctx.dialect
-    memo: dict[str, str] = {}
-    intern = memo.setdefault
+    fast = _Fast(ctx)
+    fast_element = fast.element
+    fast_kind = _FAST_KIND.get
     special = _SPECIAL_RE.search
     lines = iter(lines)
+    flags = flags if flags is not None else ChunkFlags()
     if title:
         first = next(lines, None)
         if first is not None:
@@ -317,16 +402,39 @@ def _parse_lines(top: Body, lines, ctx: _Ctx, title: bool | str) -> None:
             else:
                 lines = itertools.chain([first], lines)
     pragma = None
+    net_memo, word_memo, new = fast.net, fast.word, object.__new__
     for ln, raw in lines:
+        kind = fast_kind(raw[:1])
+        if kind is not None and pragma is None and (flags.plain or special(raw) is None):
+            if kind in "RCL" and "=" not in raw:   # the commonest line, `R1 a b 1k`, inline:
+                toks = raw.split()                 # `_Fast.element` and `make_component` in one
+                if len(toks) == 4:
+                    a, b, v = toks[1], toks[2], toks[3]
+                    comp = new(Component)
+                    comp.kind = kind
+                    comp.name = toks[0]
+                    comp.nets = [net_memo(a, a), net_memo(b, b)]
+                    comp.pins = _PINS_2
+                    comp.model = comp._params = comp._args = comp._attrs = comp.comment = None
+                    comp.value = word_memo(v, v)
+                    comp.line = ln
+                    append(comp)
+                    continue
+            comp = fast_element(raw, kind, ln)
+            if comp is not None:
+                append(comp)
+                continue
         s = raw.lstrip()
         if not s:
             continue
         c = s[0]
-        if c in _FAST_KINDS and special(s) is None and pragma is None:
-            comp = _fast_element(s, c, ln, ctx, intern)
-            if comp is not None:
-                append(comp)
-                continue
+        if s is not raw and pragma is None:   # an indented element line
+            kind = fast_kind(c)
+            if kind is not None and special(s) is None:
+                comp = fast_element(s, kind, ln)
+                if comp is not None:
+                    append(comp)
+                    continue
         if c == "*" or c == "#" or c == "$" or c == ";":
             if s.startswith(PRAGMA):
                 pragma = _read_pragma(s)
@@ -382,6 +490,8 @@ def _parse_lines(top: Body, lines, ctx: _Ctx, title: bool | str) -> None:
                     pragma = None
                 if comment:
                     sub.attrs["comment"] = comment
+                ctx.defs.setdefault(sub.name.lower(), sub.ports)
+                fast.xpins.clear()
                 append(sub)
                 stack.append(sub)
                 body, items = sub, sub.items
@@ -492,7 +602,8 @@ def read_spice(text: str, path: str = "<input>", dialect: str | None = None) -> 
     try:
         # A deck that ends with `.end` is a main deck: ngspice takes its first line as the title,
         # whatever it says.  Other files (libraries, includes) may start with an element.
-        parse_into(c, text, path, 1, c, title="always" if _END_RE.search(text) else True)
+        ends = _END_RE.rest.search(text, max(0, len(text) - 4096)) or _END_RE.search(text)
+        parse_into(c, text, path, 1, c, title="always" if ends else True)
     finally:
         if gc_was_on:
             gc.enable()

@@ -6,6 +6,9 @@ Shared by every SPICE dialect (ngspice, HSPICE, LTspice, Xyce, CDL) and by the S
 from __future__ import annotations
 
 import io
+import re
+from itertools import chain, count, repeat
+from operator import itemgetter
 from typing import Iterator
 
 from ..errors import NetlistError
@@ -18,6 +21,131 @@ _SLOW_CHARS = frozenset("(){}'\"[]")
 def logical_lines(text: str, first_line: int = 1) -> list[tuple[int, str]]:
     """(line number, text) of each logical line: `+` continuations joined, blank lines dropped."""
     return list(iter_logical_lines(text, first_line))
+
+
+_BACKSLASH_EOL = re.compile(r"\\\r*(?:\n|\Z)")
+_CHUNK = 1 << 16                      # characters of text split into lines at a time
+_SAFE_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.")
+_NOT_PLAIN = ";$/(){}'\"[],"            # what a plain element line does not hold
+_ODD_START = re.compile(r"\n(?:\+|[^\S\n])")   # a line starting with `+` or whitespace
+_second = itemgetter(1)
+
+
+class ChunkFlags:
+    """What `fast_logical_lines` knows about the chunk its latest line came from."""
+
+    __slots__ = ("plain",)
+
+    def __init__(self) -> None:
+        self.plain = False   # no line of the chunk holds any of `;$/(){}'"[],`
+
+
+def fast_logical_lines(text: str, first_line: int = 1, flags: ChunkFlags | None = None,
+                       ) -> Iterator[tuple[int, str]]:
+    """The same (line, text) pairs as `iter_logical_lines`, built mostly by C-level string calls.
+
+    The text is cut into 64 kB chunks at lines that cannot continue a previous one; each chunk
+    is split into physical lines, its `+` continuations are joined in place (the joined-away
+    lines become empty) and empty lines are filtered out, so that only lines starting with `+`
+    or whitespace cost Python work.  Text with `\\` line continuations, or a leading stray `+`
+    line, takes the line-by-line generator.  `flags.plain` follows the chunk being handed out.
+    """
+    flags = flags if flags is not None else ChunkFlags()
+    if "\\" in text and _BACKSLASH_EOL.search(text):
+        return iter_logical_lines(text, first_line)
+    chunks = _chunks(text, first_line)
+    head = next(chunks, None)
+    if head is None:
+        return iter(())
+    lines = _join_chunk(*head)
+    if lines is None:                # a stray `+` line before any other: the generator's rules
+        return iter_logical_lines(text, first_line)
+    flags.plain = _plain(head[0])
+
+    def rest():
+        for seg, ln in chunks:
+            got = _join_chunk(seg, ln)
+            flags.plain = _plain(seg)   # set as `chain` moves on to this chunk's lines
+            yield got
+
+    return chain(lines, chain.from_iterable(rest()))
+
+
+def _plain(seg: str) -> bool:
+    for ch in _NOT_PLAIN:
+        if ch in seg:
+            return False
+    return True
+
+
+def _chunks(text: str, first_line: int) -> Iterator[tuple[str, int]]:
+    """(chunk text, number of its first line), cut before lines that start a new logical line."""
+    n = len(text)
+    pos, ln = 0, first_line
+    while pos < n:
+        end = pos + _CHUNK
+        while end < n:
+            end = text.find("\n", end)
+            if end < 0:
+                end = n
+                break
+            end += 1
+            if text[end:end + 1] in _SAFE_START:
+                break
+        end = min(end, n)
+        yield text[pos:end], ln
+        ln += text.count("\n", pos, end)
+        pos = end
+
+
+def _join_chunk(seg: str, ln0: int):
+    """Logical lines of one chunk as a C-level iterator, or None for a stray leading `+` line."""
+    lines = seg.split("\n")
+    if "\r" in seg:
+        lines = list(map(str.rstrip, lines, repeat("\r\n")))
+    odd = [0] if seg[:1] == "+" or seg[:1].isspace() else []
+    i = pos = 0
+    for m in _ODD_START.finditer(seg):
+        at = m.start()
+        i += seg.count("\n", pos, at + 1)
+        pos = at + 1
+        odd.append(i)
+    conts = []
+    for i in odd:
+        raw = lines[i]
+        c = raw[:1]
+        if c == "+":
+            conts.append(i)
+        elif raw.isspace() or not raw:
+            lines[i] = ""              # blank: dropped like an empty line
+        elif (c == " " or c == "\t") and raw.lstrip()[:1] == "+":
+            conts.append(i)
+    head = last = -1                   # the line being continued, and its last joined line
+    for j in conts:
+        k = j - 1
+        while k > last:
+            prev = lines[k]
+            if prev:
+                c = prev[0]
+                if c == " " or c == "\t":
+                    c = prev.lstrip()[:1]
+                if c not in _COMMENT_START:
+                    break
+            k -= 1
+        if k > last:
+            head = k                   # a new line is being continued
+        elif head < 0:
+            return None                # nothing before it to continue
+        pend = lines[head]
+        rest = lines[j].lstrip()[1:].lstrip()
+        if ";" in pend or "$" in pend or "/" in pend:
+            code, note = strip_comment(pend)   # an inline comment ends its physical line
+            lines[head] = code + " " + rest + (" " + note if note else "")
+        else:
+            lines[head] = pend + " " + rest
+        lines[j] = ""
+        last = j
+    return filter(_second, zip(count(ln0), lines))
 
 
 def iter_logical_lines(text: str, first_line: int = 1) -> Iterator[tuple[int, str]]:

@@ -193,6 +193,11 @@ def component_view(circuit: Circuit, max_net_degree: int | None = DEFAULT_MAX_NE
                 if net not in seen:
                     seen.add(net)
                     members.setdefault(net, []).append(base + k)
+        pairs = sum(len(ms) * (len(ms) - 1) // 2 for ms in members.values()
+                    if max_net_degree is None or len(ms) <= max_net_degree)
+        if pairs >= _VECTOR_PAIRS:
+            _component_edges_np(g, members, max_net_degree, skipped, path)
+            continue
         pair_nets: dict[tuple[int, int], list[str]] = {}
         for net, u, v in _net_cliques(members, max_net_degree, skipped, path):
             pair_nets.setdefault((u, v), []).append(net)
@@ -202,6 +207,56 @@ def component_view(circuit: Circuit, max_net_degree: int | None = DEFAULT_MAX_NE
             g.edge_attrs.append({"nets": ",".join(nets), "weight": len(nets)})
     g.graph["skipped_nets"] = ",".join(skipped)
     return g
+
+
+_VECTOR_PAIRS = 200_000   # net cliques past this many pairs are built with numpy
+
+
+def _component_edges_np(g: GraphView, members: dict[str, list[int]],
+                        max_net_degree: int | None, skipped: list[str], path: str) -> None:
+    """The component view's edges of one body, as the pure-Python loop makes them, with numpy.
+
+    All nets of one degree d stack into a (nets, d) array whose column pairs are their cliques;
+    one sort by (u, v) then merges the pairs that share several nets.  Edges of a single net
+    share one read-only attribute dict.
+    """
+    import numpy as np
+
+    names: list[str] = []
+    by_degree: dict[int, list[list[int]]] = {}
+    ids: dict[int, list[int]] = {}
+    for net, ms in members.items():
+        if max_net_degree is not None and len(ms) > max_net_degree:
+            skipped.append(path + net)
+            continue
+        if len(ms) > 1:
+            by_degree.setdefault(len(ms), []).append(ms)
+            ids.setdefault(len(ms), []).append(len(names))
+        names.append(net)
+    us, vs, ns = [], [], []
+    for d, rows in by_degree.items():
+        m = np.array(rows, dtype=np.int64)
+        a, b = np.triu_indices(d, 1)
+        us.append(m[:, a].ravel())
+        vs.append(m[:, b].ravel())
+        ns.append(np.repeat(np.array(ids[d], dtype=np.int64), len(a)))
+    if not us:
+        return
+    n = len(g.nodes)
+    key = np.concatenate(us) * n + np.concatenate(vs)   # members are increasing: u < v
+    net = np.concatenate(ns)
+    order = np.argsort(key, kind="stable")
+    key, net = key[order], net[order]
+    first = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    count = np.diff(np.r_[first, len(key)])
+    pair = key[first]
+    g.edges.extend(zip((pair // n).tolist(), (pair % n).tolist()))
+    shared = [{"nets": name, "weight": 1} for name in names]
+    attrs = list(map(shared.__getitem__, net[first].tolist()))
+    for i in np.flatnonzero(count > 1).tolist():
+        nets = sorted(names[j] for j in net[first[i]:first[i] + count[i]].tolist())
+        attrs[i] = {"nets": ",".join(nets), "weight": len(nets)}
+    g.edge_attrs.extend(attrs)
 
 
 def _net_cliques(members: dict[str, list[int]], max_net_degree: int | None, skipped: list[str],

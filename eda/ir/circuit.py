@@ -133,6 +133,31 @@ class Component:
     __hash__ = None  # type: ignore[assignment]
 
 
+_new = object.__new__
+
+
+def make_component(kind: str, name: str, nets: list[str], pins: tuple[str, ...], model: str | None,
+                   value: str | None, params: dict[str, str] | None, line: int | None) -> Component:
+    """A Component with every field given (no defaulting): the readers' hot path.
+
+    Same object as `Component(...)`, built with plain slot stores, which costs about half as
+    much as the class call: a million-element netlist makes a million of them.
+    """
+    c = _new(Component)
+    c.kind = kind
+    c.name = name
+    c.nets = nets
+    c.pins = pins
+    c.model = model
+    c.value = value
+    c._params = params or None
+    c._args = None
+    c._attrs = None
+    c.line = line
+    c.comment = None
+    return c
+
+
 @dataclass
 class Statement:
     """A kept line or block: a directive (`.tran 1n 1u`), a comment, or an unknown line.
