@@ -54,6 +54,10 @@ from benchmarks.babelfish import command as bench_babelfish_command  # noqa: E40
 
 bench_app.command("babelfish")(bench_babelfish_command)
 
+from benchmarks.circuitsense.cli_app import command as bench_circuitsense_command  # noqa: E402  (only typer)
+
+bench_app.command("circuitsense")(bench_circuitsense_command)
+
 
 @app.callback()
 def _main(debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors.")) -> None:

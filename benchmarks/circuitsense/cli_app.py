@@ -1,0 +1,34 @@
+"""`eda bench circuitsense`: only typer is imported at module level."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+
+def command(data: Optional[Path] = typer.Option(None, "--data", help="Official CircuitSense data: a Domain/Level/qN/ "
+                                                "folder tree, or the shared sample items.jsonl (or its folder)."),
+            generate: Optional[int] = typer.Option(None, "--generate", help="Generate N labelled circuits "
+                                                   "(2 items each: transfer function and element counts)."),
+            seed: int = typer.Option(0, "--seed", help="Seed of the generator."),
+            out: Path = typer.Option(..., "-o", "--output", help="Run directory (resumable)."),
+            base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint "
+                                                   "(default: $EDA_LLM_BASE_URL, else the bundled model)."),
+            model: Optional[str] = typer.Option(None, "--model", help="Model name (default: $EDA_LLM_MODEL)."),
+            api_key: Optional[str] = typer.Option(None, "--api-key", help="API key (default: $EDA_LLM_API_KEY)."),
+            jobs: int = typer.Option(2, "--jobs", "-j", help="Concurrent model calls."),
+            oracle: bool = typer.Option(False, "--oracle", help="Answer with the labels (self-check: 100%)."),
+            limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N items."),
+            max_tokens: int = typer.Option(512, "--max-tokens", help="Longest answer, in tokens."),
+            timeout: float = typer.Option(10.0, "--label-timeout", help="Seconds per lcapy derivation."),
+            quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar.")) -> None:
+    """CircuitSense-style symbolic circuit reasoning: ask, score, report (items.jsonl, summary.json, report.md)."""
+    from benchmarks.circuitsense.run import run_circuitsense
+    summary = run_circuitsense(out, data=data, generate=generate, seed=seed, base_url=base_url, model=model,
+                               api_key=api_key, jobs=jobs, oracle=oracle, limit=limit, max_tokens=max_tokens,
+                               timeout=timeout, progress=not quiet,
+                               log=lambda m: typer.echo(m, err=True))
+    acc = summary["accuracy"]
+    typer.echo(f"{summary['model']}: accuracy {'n/a' if acc is None else f'{acc:.4f}'} "
+               f"({summary['correct']}/{summary['items']}); report: {out / 'report.md'}")
