@@ -34,6 +34,10 @@ from models.seal.cli_app import linkpred_app  # noqa: E402  (imports only typer)
 
 app.add_typer(linkpred_app, name="linkpred", help="SEAL link prediction: rank the nets a pin connects to.")
 
+from models.timing.cli_app import timing_app  # noqa: E402  (imports only typer)
+
+app.add_typer(timing_app, name="timing", help="Timing prediction: arrival/slack from a netlist + Liberty (OpenSTA labels).")
+
 from benchmarks.linkpred import bench_linkpred_command  # noqa: E402  (imports only typer)
 
 bench_app.command("linkpred")(bench_linkpred_command)

@@ -1,0 +1,60 @@
+"""`eda timing train|eval|predict`: only typer is imported at module level."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+timing_app = typer.Typer(help="Pre-route timing prediction (arrival, required, slack) on gate-level netlists.",
+                         no_args_is_help=True, add_completion=False)
+
+_ROOT_HELP = "Timing data root in the shared layout: designs/<name>/..., lib/*.lib.gz (default $EDA_DATA/timing)."
+
+
+def _names(s: Optional[str]) -> Optional[list[str]]:
+    return [x for x in s.split(",") if x] if s else None
+
+
+@timing_app.command()
+def train(out: Path = typer.Option(..., "-o", "--output", help="Model file to write (M.pt)."),
+          data_root: Optional[Path] = typer.Option(None, "--data-root", help=_ROOT_HELP),
+          epochs: int = typer.Option(8, "--epochs"),
+          designs: Optional[str] = typer.Option(None, "--designs", help="Comma-separated designs "
+                                                "(default: the fixed split's train designs)."),
+          max_arcs: int = typer.Option(150_000, "--max-arcs", help="Labelled arcs sampled per design."),
+          seed: int = typer.Option(0, "--seed"),
+          device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
+          quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bar.")) -> None:
+    """Train the per-arc delay model on OpenSTA labels (train designs of the fixed split)."""
+    from models.timing.api import data_root_or_default, train as run
+    run(data_root_or_default(data_root), out, epochs, device, _names(designs), max_arcs, seed, quiet, typer.echo)
+
+
+@timing_app.command("eval")
+def evaluate(model: Path = typer.Option(..., "--model", help="Model file from `eda timing train`."),
+             out: Path = typer.Option(..., "-o", "--output", help="Results JSON (a .md report goes beside it)."),
+             data_root: Optional[Path] = typer.Option(None, "--data-root", help=_ROOT_HELP),
+             designs: Optional[str] = typer.Option(None, "--designs", help="Comma-separated designs "
+                                                   "(default: every design the model was not trained on)."),
+             device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
+             quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bar.")) -> None:
+    """R2 (truth first) of slack, arrival, required, net/cell delay per design and their mean."""
+    from models.timing.api import data_root_or_default, evaluate as run
+    res = run(data_root_or_default(data_root), model, out, device, _names(designs), quiet, typer.echo)
+    m = res["mean"]
+    typer.echo(f"mean slack R2 {m['slack_r2']:.4f}, arrival R2 {m['arrival_r2']:.4f} over "
+               f"{len(res['designs'])} designs -> {out}")
+
+
+@timing_app.command()
+def predict(netlist: Path = typer.Argument(..., help="Gate-level Verilog (.v or .v.xz)."),
+            model: Path = typer.Option(..., "--model", help="Model file from `eda timing train`."),
+            lib: Optional[Path] = typer.Option(None, "--lib", help="Liberty (.lib/.lib.gz); default: the training one."),
+            sdc: Optional[Path] = typer.Option(None, "--sdc", help="Constraints (clock, I/O delays, load)."),
+            out: Optional[Path] = typer.Option(None, "-o", "--output", help="Per-pin TSV to write."),
+            top: int = typer.Option(10, "--top", help="Worst endpoints to list."),
+            device: str = typer.Option("auto", "--device", help="auto | cpu | cuda")) -> None:
+    """Per-pin arrival/required/slack/slew of a netlist; lists the worst endpoints."""
+    from models.timing.api import predict as run
+    run(netlist, model, lib, sdc, out, device, top, typer.echo)
