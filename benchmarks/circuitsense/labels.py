@@ -3,7 +3,8 @@
 Every label is evaluated at the circuit's numeric values at s = j*2*pi*f for four frequencies
 and compared with an ngspice AC analysis of the same circuit; a label that disagrees, a
 derivation that fails or runs out of time, and a transfer function that is zero are dropped and
-counted (`LabelStats`).
+counted (`LabelStats`),
+as is a trivial label (1: the output node is the input).
 """
 from __future__ import annotations
 
@@ -25,7 +26,7 @@ class LabelStats:
     candidates: int = 0
     labelled: int = 0
     checked: int = 0                       # labels compared with ngspice (all kept labels are)
-    dropped: dict[str, int] = field(default_factory=lambda: {"mismatch": 0, "zero": 0, "lcapy": 0,
+    dropped: dict[str, int] = field(default_factory=lambda: {"mismatch": 0, "zero": 0, "trivial": 0, "lcapy": 0,
                                                               "timeout": 0, "ngspice": 0})
 
 
@@ -137,6 +138,9 @@ def label_circuits(circuits, *, timeout: float = 10.0, progress=None, want: int 
                 continue
             if label == "0":
                 stats.dropped["zero"] += 1
+                continue
+            if label == "1":                   # the output is the input (a short or an off source)
+                stats.dropped["trivial"] += 1
                 continue
             try:
                 resp = ngspice_response(c)
