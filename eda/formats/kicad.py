@@ -153,8 +153,57 @@ def circuit_from_tree(tree, path: str, fmt: str = "kicad") -> Circuit:
         comp.nets = [n for _, n in pairs]
         if comp.kind != "part" and len(comp.nets) != _PIN_COUNT.get(comp.kind, len(comp.nets)):
             comp.kind = "part"   # a C30 connector with six pins is no capacitor
+        _apply_sim_fields(comp)
         c.items.append(comp)
     return c
+
+
+def _sim_pins(spec: str) -> list[tuple[str, str]] | None:
+    """`Sim.Pins` text (``1=p 2=n``) as (KiCad pin, model pin) pairs; None when malformed."""
+    pairs = [tuple(t.split("=", 1)) for t in spec.split()]
+    if not pairs or any(len(p) != 2 or not p[0] or not p[1] for p in pairs):
+        return None
+    return pairs  # type: ignore[return-value]
+
+
+def _apply_sim_fields(comp: Component) -> None:
+    """Give a component written by our own writer back its IR kind, pin names and model.
+
+    The writer records a non-board component's kind in the ``Sim.Device`` property and its pin
+    names in ``Sim.Pins`` (KiCad's simulator fields). When both name an IR kind and cover exactly
+    the connected pins, the component leaves KiCad's board-part form: pins are renamed in
+    ``Sim.Pins`` order and the synthetic KiCad facts the writer regenerates are dropped, so a
+    SPICE -> KiCad -> SPICE round trip keeps kinds and pin roles.
+    """
+    props = comp.attrs.get("properties") or {}
+    kind, spec = props.get("Sim.Device"), props.get("Sim.Pins")
+    if kind not in KIND_NAMES or kind == "part" or spec is None:
+        return
+    pairs = _sim_pins(spec)
+    by_pin = dict(zip(comp.pins, comp.nets))
+    if pairs is None or sorted(k for k, _ in pairs) != sorted(by_pin) or len(by_pin) != len(comp.pins):
+        return
+    comp.kind = kind
+    comp.pins = tuple(name for _, name in pairs)
+    comp.nets = [by_pin[k] for k, _ in pairs]
+    a = comp.attrs
+    model = props.get("Sim.Name")
+    if kind == "X" and a.get("lib") == "eda":
+        model = a.get("part")
+    if model is not None:
+        comp.model = model
+        if comp.value == model:
+            comp.value = None
+    for key in ("pinfunctions", "pintypes"):
+        a.pop(key, None)
+    if a.get("lib") == "eda":
+        for key in ("lib", "part", "lib_description"):
+            a.pop(key, None)
+    rest = {k: v for k, v in props.items() if not k.startswith("Sim.")}
+    if rest:
+        a["properties"] = rest
+    else:
+        a.pop("properties", None)
 
 
 def read_kicad(text: str, path: str = "<input>") -> Circuit:

@@ -74,9 +74,22 @@ def test_small_round_trip(writer, reader) -> None:
 
 def test_spice_circuit_to_kicad_and_back() -> None:
     c = read_spice("* t\nR1 a b 1k\nC1 b 0 1n\nQ1 c b 0 QN\n.model QN NPN\n.end\n", "t.sp")
-    back = read_kicad(write_kicad(c), "t.net")
-    assert {x.name for x in back.components} == {"R1", "C1", "Q1"}
-    assert nets(back)["b"] == {("R1", "2"), ("C1", "1"), ("Q1", "2")}
+    text = write_kicad(c)
+    back = read_kicad(text, "t.net")
+    assert {x.name: x.kind for x in back.components} == {"R1": "R", "C1": "C", "Q1": "Q"}
+    assert nets(back)["b"] == {("R1", "n"), ("C1", "p"), ("Q1", "b")}
+    assert {x.name: x.model for x in back.components}["Q1"] == "QN"
+    assert write_kicad(back) == text    # KiCad -> KiCad stays byte-identical
+
+
+def test_sim_fields_that_do_not_cover_the_pins_leave_a_board_part() -> None:
+    text = ('(export (version "E") (components (comp (ref "U1") (value "x") '
+            '(property (name "Sim.Device") (value "M")) (property (name "Sim.Pins") (value "1=d 2=g"))))'
+            ' (nets (net (code "1") (name "a") (node (ref "U1") (pin "1")))'
+            ' (net (code "2") (name "b") (node (ref "U1") (pin "2")))'
+            ' (net (code "3") (name "c") (node (ref "U1") (pin "3")))))')
+    u = read_kicad(text, "t.net").components[0]
+    assert (u.kind, u.pins) == ("part", ("1", "2", "3"))
 
 
 def test_sniff() -> None:
