@@ -80,9 +80,9 @@ def symbolic_equal(answer: str, label: str, seed: int = 0) -> tuple[bool, str]:
     if extra:
         return False, f"unknown symbols: {', '.join(sorted(extra))}"
     try:
-        if sympy.simplify(got - want) == 0:
+        if sympy.cancel(sympy.together(got - want)) == 0:      # exact for rational functions
             return True, "sympy-equal"
-    except Exception:  # noqa: BLE001 - simplify can fail on odd input; fall back to numbers
+    except Exception:  # noqa: BLE001 - cancel can fail on odd input; fall back to numbers
         pass
     syms = sorted(want.free_symbols | got.free_symbols | {sympy.Symbol("s")}, key=str)
     if _numeric_equal(got, want, syms, random.Random(seed)):
