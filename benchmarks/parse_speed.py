@@ -1,6 +1,7 @@
 """Parse speed and peak memory: eda's SPICE reader against PySpice and spicelib, side by side.
 
-    python -m benchmarks.parse_speed [--sizes 10k,100k,1M] [--skip-peers] [--out results.json]
+    python -m benchmarks.parse_speed [--sizes 10k,100k,1M] [--skip-peers | --parsers eda,pyspice]
+                                     [--out results.json]
 
 Generates flat and hierarchical decks (benchmarks/generate.py), then for every deck and parser
 runs ONE fresh subprocess that reads the deck into that parser's object model and reports its
@@ -123,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="10k,100k,1M")
     ap.add_argument("--kinds", default="flat,hier", help="flat, hier or both")
     ap.add_argument("--skip-peers", action="store_true", help="only eda's reader")
+    ap.add_argument("--parsers", default=None,
+                    help="comma list of parsers to run (eda,pyspice,spicelib; default: all)")
     ap.add_argument("--timeout", type=float, default=600,
                     help="seconds per measurement (peers take ~75-90 s at 1M)")
     ap.add_argument("--decks", default=None, help="folder for generated decks (kept between runs)")
@@ -133,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     kinds = set(args.kinds.split(","))
     decks = [d for d in write_decks(folder, parse_sizes(args.sizes)) if d[0] in kinds]
     parsers = ["eda"] if args.skip_peers else ["eda", "pyspice", "spicelib"]
+    if args.parsers:
+        parsers = [p for p in args.parsers.split(",") if p in RUNNERS]
     rows: list[dict] = []
     extras: dict = {}
 

@@ -144,3 +144,100 @@ def test_writer_handles_foreign_components() -> None:
     c.items.append(Component("cell", "u1", ["a", "b", "y"], ("A", "B", "Y"), model="NAND2"))
     text, _ = write_text(c, "spice")
     assert "Xu1 a b y NAND2" in text
+
+
+# --------------------------------------------------------------------------- fast paths
+# The reader has C-level logical lines (`fast_logical_lines`) and a fast path for plain element
+# lines; both must give exactly what the line-by-line generator and the general path give.
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from eda.formats import spice as spice_mod  # noqa: E402
+from eda.formats import spice_lex  # noqa: E402
+
+_PIECES = ["R1 a b 1k", "r2 a b 2k tc1=1", "C3 a 0 1p m=2 m=3", "L4 a b 1u", "M5 d g s b nch",
+           "M6 d g s b nch w=1u l=2u", "m7 d g s b nch w = 1u", "M8 d g s nch", "M9 a b c d e f",
+           "X1 a b sub", "x2 a b SUB w=1", "X3 a b sub params: w=1", "X4 sub", "X5 a / sub",
+           "R6 a b {r*2}", "R7 a b 1k ; note", "R8 a b 1k $ note", "C9 a b 1p //x", "x=1 y",
+           "+ w=2u", "+ l=1u ad=0", "+", " + y=1", "\t+z", "+ 9", "* comment", " * indented", "$ d",
+           ";c", "", "   ", "\r", "  R10 a b 3k", "\tM11 d g s b nch w=1u", ".subckt sub p q",
+           ".subckt SUB a b c", ".ends", ".model nch nmos", ".control", ".endc", ".param r=1",
+           "*@eda {\"n\": 4}", "V1 a 0 dc 1", "Q1 c b e qmod", "R12 a b 1k\\", "R13\x0ca b 1k",
+           "R14 a,b 1k", "X6 a b c d e f g h sub w=1u l=2"]
+_texts = st.lists(st.sampled_from(_PIECES), max_size=30).map(lambda ls: "\n".join(["t"] + ls))
+
+
+def _canon(c):
+    def one(i):
+        if isinstance(i, Component):
+            assert all(hasattr(i, s) for s in Component.__slots__)   # every slot set
+            return ("C", i.kind, i.name, i.pins, i.nets, type(i.nets), i.model, i.value,
+                    i._params or {}, i._args or [], i._attrs or {}, i.line, i.comment)
+        if isinstance(i, Subcircuit):
+            return ("S", i.name, i.ports, i.params, i.line, [one(x) for x in i.items])
+        return (type(i).__name__, vars(i))
+    return c.title, [one(i) for i in c.items]
+
+
+def _read_both(text: str, monkeypatch) -> tuple:
+    """(fast reader, general path only) results, or their error texts."""
+    out = []
+    for fast in (True, False):
+        with monkeypatch.context() as m:
+            if not fast:
+                m.setattr(spice_mod, "_FAST_KIND", {})
+                m.setattr(spice_mod, "fast_logical_lines",
+                          lambda text, first_line=1, flags=None: spice_lex.iter_logical_lines(
+                              text, first_line))
+            try:
+                out.append(_canon(read_spice(text, "f.sp")))
+            except NetlistError as e:
+                out.append(str(e))
+    return tuple(out)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(_texts, st.sampled_from(["\n", "\r\n"]), st.sampled_from([16, 64, 1 << 16]))
+def test_fast_logical_lines_match_the_generator(text, eol, chunk) -> None:
+    text = text.replace("\n", eol)
+    old = spice_lex._CHUNK
+    spice_lex._CHUNK = chunk
+    try:
+        assert list(spice_lex.fast_logical_lines(text, 3)) == \
+            list(spice_lex.iter_logical_lines(text, 3))
+    finally:
+        spice_lex._CHUNK = old
+
+
+def test_fast_element_path_matches_the_general_path(monkeypatch) -> None:
+    import random
+    rng = random.Random(7)
+    for _ in range(400):
+        text = "\n".join(["t"] + [rng.choice(_PIECES) for _ in range(rng.randrange(1, 25))])
+        if rng.random() < 0.5:
+            text += "\n.end\n"
+        fast, general = _read_both(text, monkeypatch)
+        assert fast == general, text
+
+
+def test_fast_path_names_instance_pins_before_and_after_the_definition() -> None:
+    deck = ("t\nX1 a b c sub\n.subckt sub p q r\nR1 p q 1k\n.ends\nX2 d e f sub\nX3 d e sub\n"
+            "X4 d e f SUB w=1\n.subckt dup x x\n.ends\nX5 a b dup\n.end\n")
+    by = comps(read_spice(deck, "i.sp"))
+    assert by["X1"].pins == by["X2"].pins == by["X4"].pins == ("p", "q", "r")
+    assert by["X3"].pins == ("1", "2") and by["X5"].pins == ("1", "2")
+    assert by["X4"].params == {"w": "1"} and by["X1"].line == 2 and by["X2"].line == 6
+
+
+def test_fast_path_reads_a_generated_deck_like_the_general_path(monkeypatch) -> None:
+    from benchmarks.generate import flat_deck, hierarchical_deck
+    for text in (flat_deck(3000), hierarchical_deck(3000)):
+        fast, general = _read_both(text, monkeypatch)
+        assert fast == general
+        c = read_spice(text, "g.sp")
+        comps_ = [x for _, x in c.all_components()]
+        m = next(x for x in comps_ if x.kind == "M")
+        assert m.params and set(m.params) == {"w", "l"} and m.line % 1 == 0
+        nets = [n for x in comps_ if x.kind != "V" for n in x.nets]   # the fast path's
+        assert len({id(n) for n in nets}) == len(set(nets))   # nets: each name stored once

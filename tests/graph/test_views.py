@@ -198,3 +198,20 @@ def test_bipartite_scales_linearly():
     assert g.num_nodes == 2 * n + 1 and g.num_edges == 2 * n
     g2 = component_view(c)      # ground exceeds max_net_degree: no 2e8-edge clique
     assert g2.num_edges == 0 and g2.graph["skipped_nets"] == "0"
+
+
+@pytest.mark.parametrize("cap", [None, 1000, 2])
+def test_component_view_numpy_cliques_match_the_loop(monkeypatch, cap):
+    """Past `_VECTOR_PAIRS` the component view's cliques come from numpy: same edges, same attrs."""
+    from benchmarks.generate import flat_deck
+    from eda.formats.spice import read_spice
+    from eda.graph import views
+    c = read_spice(flat_deck(600) + "R9 n1 n2 1k\nR10 n1 n2 2k\nR11 n2 n1 3k\n", "d.sp")
+    monkeypatch.setattr(views, "_VECTOR_PAIRS", 10**12)
+    loop = component_view(c, max_net_degree=cap)
+    monkeypatch.setattr(views, "_VECTOR_PAIRS", 0)
+    vec = component_view(c, max_net_degree=cap)
+    assert loop.edges and any(a["weight"] > 1 for a in loop.edge_attrs) or cap == 2
+    assert (vec.nodes, vec.node_attrs, vec.graph) == (loop.nodes, loop.node_attrs, loop.graph)
+    assert vec.edges == loop.edges and vec.edge_attrs == loop.edge_attrs
+    assert all(type(u) is int and type(v) is int for u, v in vec.edges)
