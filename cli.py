@@ -46,6 +46,10 @@ from benchmarks.linkpred_scale import bench_linkpred_scale_command  # noqa: E402
 
 bench_app.command("linkpred-scale")(bench_linkpred_scale_command)
 
+from benchmarks.timing import bench_timing_command  # noqa: E402  (imports only typer)
+
+bench_app.command("timing")(bench_timing_command)
+
 from agents.sizing.cli_app import size_command  # noqa: E402  (imports only typer)
 
 app.command("size")(size_command)

@@ -53,8 +53,8 @@ def load_model(path: Path) -> tuple[TimingModel, dict]:
     return TimingModel.from_state(st), st.get("meta", {})
 
 
-def train(root: Path, out: Path, epochs: int = 8, device: str = "auto", designs: list[str] | None = None,
-          max_arcs: int = 150_000, seed: int = 0, quiet: bool = False, log=print) -> dict:
+def train(root: Path, out: Path, epochs: int = 6, device: str = "auto", designs: list[str] | None = None,
+          max_arcs: int = 100_000, seed: int = 0, quiet: bool = False, log=print) -> dict:
     """Train on the split's train designs under `root` (or `designs`); writes the model file."""
     t0 = time.time()
     names = designs or split(list_designs(root))[0]

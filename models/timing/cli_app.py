@@ -19,10 +19,10 @@ def _names(s: Optional[str]) -> Optional[list[str]]:
 @timing_app.command()
 def train(out: Path = typer.Option(..., "-o", "--output", help="Model file to write (M.pt)."),
           data_root: Optional[Path] = typer.Option(None, "--data-root", help=_ROOT_HELP),
-          epochs: int = typer.Option(8, "--epochs"),
+          epochs: int = typer.Option(6, "--epochs"),
           designs: Optional[str] = typer.Option(None, "--designs", help="Comma-separated designs "
                                                 "(default: the fixed split's train designs)."),
-          max_arcs: int = typer.Option(150_000, "--max-arcs", help="Labelled arcs sampled per design."),
+          max_arcs: int = typer.Option(100_000, "--max-arcs", help="Labelled arcs sampled per design."),
           seed: int = typer.Option(0, "--seed"),
           device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
           quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bar.")) -> None:

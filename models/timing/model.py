@@ -18,7 +18,8 @@ from torch import nn
 from .graph import TimingGraph
 from .propagate import Propagator
 
-FLOOR = 0.01  # ns: the scale of the relative correction for near-zero (wire) delays
+FLOOR = 0.02  # ns: the scale of the relative correction for near-zero (wire) delays
+BOUND = 0.5   # the relative correction is bounded: |true - lut| <= BOUND * (|lut| + FLOOR)
 N_FEAT = 17
 
 
@@ -30,12 +31,13 @@ def arc_features(g: TimingGraph, an: dict[str, np.ndarray]) -> np.ndarray:
     r, c = g.wire_r[drv], g.wire_c[drv]
     sink_cap = np.where(g.kind == 0, g.pin_cap[d], 0.0)
     lut = an["lut_delay"]
+    cap = 5.0  # raw (linear) features are clipped so unseen extremes cannot drive the MLP far
     x = [
         (g.kind == 0), (g.kind == 1), (g.kind == 2), g.tin, g.tout,
-        np.log(an["in_slew"] + 1e-4), an["in_slew"],
-        np.log(an["load"] + 1e-5), an["load"] * 10,
-        lut, np.log(np.maximum(lut, 0) + 1e-4), an["lut_slew"],
-        np.log1p(fo), np.log1p(r), np.log(c + 1e-6), sink_cap * 100,
+        np.log(an["in_slew"] + 1e-4), np.minimum(an["in_slew"], cap),
+        np.log(an["load"] + 1e-5), np.minimum(an["load"] * 10, cap),
+        np.minimum(lut, cap), np.log(np.maximum(lut, 0) + 1e-4), np.minimum(an["lut_slew"], cap),
+        np.log1p(fo), np.log1p(r), np.log(c + 1e-6), np.minimum(sink_cap * 100, cap),
         np.log(r / fo * (c / fo + sink_cap) + 1e-7),
     ]
     return np.stack([np.asarray(v, float) for v in x], 1).astype(np.float32)
@@ -59,7 +61,9 @@ class DelayMLP(nn.Module):
         self.register_buffer("sd", torch.ones(N_FEAT))
 
     def forward(self, x: torch.Tensor, cell: torch.Tensor) -> torch.Tensor:
-        return self.net(torch.cat([(x - self.mu) / self.sd, self.emb(cell)], 1)).squeeze(1)
+        """The bounded relative correction (tanh): the Liberty lookup stays the anchor."""
+        raw = self.net(torch.cat([(x - self.mu) / self.sd, self.emb(cell)], 1)).squeeze(1)
+        return BOUND * torch.tanh(raw)
 
 
 @dataclass
@@ -111,7 +115,7 @@ class TimingModel:
         return out
 
     def state(self) -> dict:
-        return {"kind": "eda-timing-nldm-mlp", "version": 1, "vocab": self.vocab, "hidden": self.hidden,
+        return {"kind": "eda-timing-nldm-mlp", "version": 2, "vocab": self.vocab, "hidden": self.hidden,
                 "state_dict": {k: v.cpu() for k, v in self.mlp.state_dict().items()}}
 
     @classmethod
@@ -143,7 +147,7 @@ def train_model(designs: list[tuple[Prepared, np.ndarray]], epochs: int = 8, lr:
         ys.append(((delay[m] - lut) / (np.abs(lut) + FLOOR)).astype(np.float32))
     x = torch.from_numpy(np.concatenate(xs))
     c = torch.from_numpy(np.concatenate(cs))
-    y = torch.from_numpy(np.clip(np.concatenate(ys), -20, 20))
+    y = torch.from_numpy(np.clip(np.concatenate(ys), -BOUND, BOUND))
     dev = resolve_device(device)
     mlp = model.mlp
     mlp.mu.copy_(x.mean(0))
