@@ -54,8 +54,8 @@ def generated_items(n: int, seed: int, cache_dir: Path | None = None, *, timeout
                     return items, meta
     from benchmarks.circuitsense.generate import iter_circuits
     from benchmarks.circuitsense.labels import label_circuits
-    from benchmarks.runner.core import _progress
-    with _progress(progress) as bar:
+    from benchmarks.runner.core import progress_bar
+    with progress_bar(progress) as bar:
         task = bar.add_task("labelling circuits (lcapy + ngspice)", total=None)
         kept, stats = label_circuits(iter_circuits(seed), want=n, timeout=timeout,
                                      progress=lambda: bar.advance(task))

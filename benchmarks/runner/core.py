@@ -133,7 +133,8 @@ def run_item(adapter: Adapter, item: Item, settings: RunSettings, client) -> dic
     return rec
 
 
-def _progress(enabled: bool):
+def progress_bar(enabled: bool):
+    """A rich progress bar on stderr (disabled: no output), shared by the benchmark runners."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
     return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
@@ -170,7 +171,7 @@ def run_batch(adapter: Adapter, items: list[Item], out: Path, settings: RunSetti
             on_record(rec)
 
     label = f"{settings.bench} ({'oracle' if settings.oracle else 'model'})"
-    with _progress(progress) as bar, ThreadPoolExecutor(jobs) as pool:
+    with progress_bar(progress) as bar, ThreadPoolExecutor(jobs) as pool:
         task = bar.add_task(label, total=len(todo))
         pending = {pool.submit(run_item, adapter, it, settings, client) for it in todo}
         try:

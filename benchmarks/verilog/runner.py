@@ -27,6 +27,8 @@ from typing import Callable
 from eda.fileio import atomic_write
 from eda.verilog_sim import STATUSES, SimLimits
 
+from benchmarks.runner.core import progress_bar as _progress
+from benchmarks.runner.core import read_jsonl as _read_jsonl
 from benchmarks.verilog.extract import extract_code
 from benchmarks.verilog.passk import mean_pass_at_k, pass_at_k
 from benchmarks.verilog.problems import KNOWN_ORACLE_FAILURES, BenchError, Problem
@@ -61,19 +63,6 @@ class EvalSettings:
         return {"bench_path": self.bench_path, "oracle": self.oracle, "model": self.model,
                 "base_url": self.base_url, "n": self.n, "temperature": self.temperature,
                 "max_tokens": self.max_tokens}
-
-
-def _read_jsonl(path: Path) -> list[dict]:
-    """Records of a JSONL file; a torn last line (an interrupted append) is ignored."""
-    if not path.is_file():
-        return []
-    out = []
-    for line in path.read_text().splitlines():
-        try:
-            out.append(json.loads(line))
-        except json.JSONDecodeError:
-            continue
-    return out
 
 
 class RunDir:
@@ -184,13 +173,6 @@ def report_markdown(summary: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _progress(total: int, enabled: bool):
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                    console=Console(stderr=True), disable=not enabled)
-
-
 def run_sample(problem: Problem, i: int, settings: EvalSettings, client=None) -> dict:
     """Sample `i` of `problem`: the reference (oracle) or the model's answer, run against the testbench."""
     answer = None
@@ -293,7 +275,7 @@ def run_eval(problems: list[Problem], out: Path, settings: EvalSettings, *, jobs
         maybe_finish(rec["problem"])
 
     label = f"{settings.bench} ({'oracle' if settings.oracle else 'model'})"
-    with _progress(len(todo), progress) as bar:
+    with _progress(progress) as bar:
         task = bar.add_task(label, total=len(todo))
         if ray_address:
             _run_on_ray(todo, settings, ray_address, lambda rec: (record(rec), bar.advance(task)))
