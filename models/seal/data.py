@@ -157,6 +157,15 @@ class NetlistLinks(InMemoryDataset):
     def process(self) -> None:   # built in __init__ (PyG would call this before files are set)
         pass
 
+    @property
+    def has_download(self) -> bool:
+        """No PyG download/process steps: without a cache root PyG would create a '???' folder."""
+        return False
+
+    @property
+    def has_process(self) -> bool:
+        return False
+
     def _meta(self):
         ids = [str(n) for n in self._data.circuit_name] if hasattr(self._data, "circuit_name") \
             else []
