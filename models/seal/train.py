@@ -380,14 +380,9 @@ def train_ours(g: LinkGraph, train_circuits: torch.Tensor | None, cfg: Config,
     k = k_percentile(g, q, cfg, gen) if cfg.model == "seal" else None
     model = LinkModel(cfg, g.x.shape[1], k, device)
     gd = g.to(model.device)
-    fit_pairs(model, gd, ours_epoch_fn(gd, _queries_to(q, model.device), cfg), cfg.epochs,
-              progress, log)
+    # pair bookkeeping stays on the CPU (the extraction moves its inputs to the graph's device)
+    fit_pairs(model, gd, ours_epoch_fn(g, q, cfg), cfg.epochs, progress, log)
     return model
-
-
-def _queries_to(q: Queries, device) -> Queries:
-    return q if str(device) == "cpu" else Queries(*(t.to(device) for t in
-                                                    (q.pin, q.net, q.cand_ptr, q.cand)))
 
 
 def auc(scores: torch.Tensor, labels: torch.Tensor) -> float:
