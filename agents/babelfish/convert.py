@@ -60,21 +60,8 @@ class Report:
 
 def recognise(path: str | Path, text: str):
     """The registered format that recognises this input (sniff score >= 50, else extension), or None."""
-    from eda.formats import formats
-    head, spath = text[:8192], str(path)
-    best, score = None, 0
-    for fmt in formats():
-        if fmt.sniff and fmt.reader:
-            s = fmt.sniff(head, spath)
-            if s > score:
-                best, score = fmt, s
-    if best is not None and score >= 50:
-        return best
-    ext = Path(path).suffix.lower()
-    for fmt in formats():
-        if ext and ext in fmt.extensions and fmt.reader:
-            return fmt
-    return None
+    from eda.formats.registry import recognise as registry_recognise
+    return registry_recognise(path, text)
 
 
 # --------------------------------------------------------------------------- building the IR

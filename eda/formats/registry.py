@@ -104,8 +104,8 @@ def read_text(path: str | Path) -> str:
         return data.decode("latin-1")
 
 
-def detect(path: str | Path, text: str) -> Format:
-    """The format of a file: the best content sniff, else its extension, else SPICE."""
+def _best_sniff(path: str | Path, text: str) -> tuple[Format | None, int]:
+    """The reader whose content sniffer scores this input highest, and that score."""
     _load_all()
     head, spath = text[:8192], str(path)
     best, score = None, 0
@@ -114,15 +114,29 @@ def detect(path: str | Path, text: str) -> Format:
             s = fmt.sniff(head, spath)
             if s > score:
                 best, score = fmt, s
+    return best, score
+
+
+def recognise(path: str | Path, text: str) -> Format | None:
+    """The reader that recognises a file: a confident content sniff (>= 50), else its extension;
+    None when neither does (callers such as Babel Fish then translate it)."""
+    best, score = _best_sniff(path, text)
     if best is not None and score >= 50:
         return best
     ext = Path(path).suffix.lower()
     for fmt in formats():
-        if ext in fmt.extensions and fmt.reader:
+        if ext and ext in fmt.extensions and fmt.reader:
             return fmt
-    if best is not None:
-        return best
-    return get("spice")
+    return None
+
+
+def detect(path: str | Path, text: str) -> Format:
+    """The format of a file: the best content sniff, else its extension, else SPICE."""
+    fmt = recognise(path, text)
+    if fmt is not None:
+        return fmt
+    best, _ = _best_sniff(path, text)
+    return best if best is not None else get("spice")
 
 
 def read(path: str | Path, fmt: str | None = None) -> Circuit:
