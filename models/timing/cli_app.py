@@ -1,4 +1,4 @@
-"""`eda timing train|eval|predict`: only typer is imported at module level."""
+"""`eda timing label|train|eval|predict`: only typer is imported at module level."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -45,6 +45,23 @@ def evaluate(model: Path = typer.Option(..., "--model", help="Model file from `e
     m = res["mean"]
     typer.echo(f"mean slack R2 {m['slack_r2']:.4f}, arrival R2 {m['arrival_r2']:.4f} over "
                f"{len(res['designs'])} designs -> {out}")
+
+
+@timing_app.command()
+def label(design: Path = typer.Argument(..., help="RTL or gate-level Verilog (.v/.sv, may be .gz/.xz)."),
+          lib: Path = typer.Option(..., "--lib", help="Liberty (.lib or .lib.gz)."),
+          sdc: Path = typer.Option(..., "--sdc", help="Constraints (create_clock, I/O delays, load)."),
+          out: Path = typer.Option(..., "-o", "--output", help="Data root to write (designs/NAME/..., lib/)."),
+          top: Optional[str] = typer.Option(None, "--top", help="Top module (default: the one not instantiated)."),
+          name: Optional[str] = typer.Option(None, "--name", help="Design name in the output (default: top)."),
+          synth: Optional[bool] = typer.Option(None, "--synth/--no-synth",
+                                               help="Force yosys synthesis on or off (default: only for RTL).")) -> None:
+    """Label a design with yosys (RTL only) + OpenSTA: the shared per-pin and per-arc timing tables."""
+    from eda.sta_label import label as run
+    r = run(design, lib, sdc, out, top=top, synth=synth, name=name)
+    how = "synthesised + timed" if r.synthesized else "timed"
+    typer.echo(f"{r.name}: {how}: {r.pins} pins, {r.arcs} arcs, WNS {r.wns_ns} ns, TNS {r.tns_ns} ns "
+               f"(yosys {r.synth_s} s, OpenSTA {r.sta_s} s) -> {r.folder}")
 
 
 @timing_app.command()
