@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 import jsonschema
 import pytest
@@ -29,13 +28,11 @@ def server():
 
 def test_real_model_schema_valid_answer_through_openai(server):
     import openai
-    t0 = time.perf_counter()
     c = openai.OpenAI(base_url=server.base_url, api_key="local", timeout=60)
     r = c.chat.completions.create(
         model=server.model, messages=[{"role": "user", "content": PROMPT}], max_tokens=200, temperature=0,
         response_format={"type": "json_schema", "json_schema": {"name": "answer", "schema": SCHEMA}})
     jsonschema.validate(json.loads(r.choices[0].message.content), SCHEMA)
-    assert time.perf_counter() - t0 < 30
 
 
 def test_real_model_through_client_and_cache(server):
