@@ -66,6 +66,10 @@ from benchmarks.circuitsense.cli_app import command as bench_circuitsense_comman
 
 bench_app.command("circuitsense")(bench_circuitsense_command)
 
+from benchmarks.mmcircuiteval.cli_app import command as bench_mmcircuiteval_command  # noqa: E402  (only typer)
+
+bench_app.command("mmcircuiteval")(bench_mmcircuiteval_command)
+
 
 @app.callback()
 def _main(debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors.")) -> None:

@@ -31,6 +31,7 @@ class Element:
     nodes: tuple[str, str]
     ctrl: tuple[str, str] | None = None
     value: float = 0.0
+    edge: tuple | None = None          # the grid edge ((row, col), (row, col)) it sits on (drawing)
 
 
 @dataclass
@@ -43,6 +44,7 @@ class GenCircuit:
     out: str
     inp: str = "1"
     notes: list[str] = field(default_factory=list)
+    wires: list = field(default_factory=list)   # grid edges that are shorts (drawn as wires)
 
     def counts(self) -> dict[str, int]:
         """Perception label: number of elements of each kind, the input source included."""
@@ -51,17 +53,22 @@ class GenCircuit:
             c[e.kind] += 1
         return c
 
-    def ir(self, symbolic: bool) -> Circuit:
-        """The circuit in the IR: symbolic values (for questions and lcapy) or numbers (for ngspice)."""
+    def ir(self, symbolic: bool, dc: dict[str, float] | None = None) -> Circuit:
+        """The circuit in the IR: symbolic values (for questions and lcapy) or numbers (for ngspice).
+
+        `dc` gives DC values of the independent sources (Vin included) for operating-point
+        questions; without it they are off and Vin is the AC input (a transfer function).
+        """
         c = Circuit(title=f"circuitsense {self.id}")
+        vin_dc = f"{(dc or {}).get('Vin', 0.0):.6g}"
         c.add(Component("V", "Vin", [self.inp, "0"], value=None,
-                        args=[] if symbolic else ["dc", "0", "ac", "1"]))
+                        args=[] if symbolic else ["dc", vin_dc, "ac", "1"]))
         for e in self.elements:
             nets = list(e.nodes) + (list(e.ctrl) if e.ctrl else [])
             if symbolic:
                 val = e.name
             elif e.kind in "VI":
-                val = "0"                       # independent sources are off in a transfer function
+                val = f"{(dc or {}).get(e.name, 0.0):.6g}"   # off in a transfer function
             else:
                 val = f"{e.value:.6g}"
             c.add(Component(e.kind, e.name, nets, value=val))
@@ -85,11 +92,12 @@ def _candidate(rng: random.Random, level: int, ident: str) -> GenCircuit | None:
     edges = [((r, c), (r, c + 1)) for r in range(rows - 1) for c in range(cols - 1)]
     edges += [((r, c), (r + 1, c)) for r in range(rows - 1) for c in range(cols)]
     kinds, weights = zip(*EDGE_KINDS)
-    raw = []
+    raw, wires = [], []
     for a, b in edges:
         k = rng.choices(kinds, weights)[0]
         if k == "short":
             uf.union(a, b)
+            wires.append((a, b))
         elif k != "open":
             raw.append((k, a, b))
     names: dict = {uf.find(ground): "0"}
@@ -111,7 +119,7 @@ def _candidate(rng: random.Random, level: int, ident: str) -> GenCircuit | None:
                 return None                    # a shorted voltage source: no solution
             continue                           # a shorted element carries nothing: left out
         count[k] = count.get(k, 0) + 1
-        elements.append(Element(k, f"{k}{count[k]}", (na, nb)))
+        elements.append(Element(k, f"{k}{count[k]}", (na, nb), edge=(a, b)))
     nets = sorted({n for e in elements for n in e.nodes} - {"0", "1"})
     if not nets:
         return None
@@ -121,7 +129,7 @@ def _candidate(rng: random.Random, level: int, ident: str) -> GenCircuit | None:
             e.ctrl = rng.choice(pairs)
         if e.kind not in "VI":
             e.value = _draw(rng, e.kind)
-    return GenCircuit(ident, level, (rows, cols), elements, out=rng.choice(nets))
+    return GenCircuit(ident, level, (rows, cols), elements, out=rng.choice(nets), wires=wires)
 
 
 def iter_circuits(seed: int, levels: tuple[int, ...] = (1, 2, 3)):

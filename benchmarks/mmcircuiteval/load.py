@@ -46,7 +46,9 @@ def problem_items(rec: dict, where: str, split: str, base: Path | None = None) -
             elif isinstance(im, dict) and im.get("bytes"):
                 images.append({"bytes": im["bytes"]})
         expl = rec.get("explanations") or []
-        items.append(Item(f"{where}#{i}", {"split": split, "type": qtype, "ability": ab, "difficulty": diff},
+        cats = {"split": split, "type": qtype, "ability": ab, "difficulty": diff,
+                "modality": "image" if images else "text"}
+        items.append(Item(f"{where}#{i}", cats,
                           str(rec["answers"][i]),
                           {"statement": rec["statement"], "question": q, "images": images,
                            "explanation": expl[i] if i < len(expl) else "", "kind": qtype,

@@ -38,12 +38,18 @@ class Item:
 
 @dataclass
 class Score:
+    """A scored answer: right or wrong, and for graded answers (open questions) a value in [0, 1]."""
     correct: bool
     detail: str = ""
+    value: float | None = None         # None: the value is 1.0 when correct, else 0.0
 
 
 class Adapter(Protocol):
-    """What a benchmark supplies to the runner."""
+    """What a benchmark supplies to the runner.
+
+    An adapter may also have `content(item)`: the user message content sent instead of
+    `prompt(item)` (OpenAI content parts: text and images for multimodal endpoints).
+    """
     name: str
 
     def prompt(self, item: Item) -> str: ...
@@ -63,10 +69,14 @@ class RunSettings:
     max_tokens: int = 512
     temperature: float = 0.0
     notes: list[str] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)      # bench-specific settings a resume must agree with
 
     def key(self) -> dict:
-        return {"bench": self.bench, "data": self.data, "oracle": self.oracle, "model": self.model,
-                "base_url": self.base_url, "max_tokens": self.max_tokens, "temperature": self.temperature}
+        key = {"bench": self.bench, "data": self.data, "oracle": self.oracle, "model": self.model,
+               "base_url": self.base_url, "max_tokens": self.max_tokens, "temperature": self.temperature}
+        if self.extra:
+            key["extra"] = dict(self.extra)
+        return key
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -121,14 +131,17 @@ def run_item(adapter: Adapter, item: Item, settings: RunSettings, client) -> dic
         if settings.oracle:
             doc = {"answer": item.label}
         else:
-            doc = client.ask_json(adapter.prompt(item), adapter.schema(item),
+            content = adapter.content(item) if hasattr(adapter, "content") else adapter.prompt(item)
+            doc = client.ask_json(content, adapter.schema(item),
                                   temperature=settings.temperature, max_tokens=settings.max_tokens)
         answer = adapter.extract(item, doc)
+        s = adapter.score(item, answer)        # a scorer may call a model too (an LLM judge)
     except EdaError as e:
         rec.update(status="error", correct=False, answer=None, detail=str(e)[:300])
     else:
-        s = adapter.score(item, answer)
         rec.update(status="ok", correct=bool(s.correct), answer=answer, detail=s.detail)
+        if s.value is not None:
+            rec["score"] = round(float(s.value), 4)
     rec["seconds"] = round(time.perf_counter() - t0, 3)
     return rec
 

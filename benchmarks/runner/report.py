@@ -12,24 +12,34 @@ def _acc(c: int, n: int) -> float | None:
     return c / n if n else None
 
 
+def _value(rec: dict) -> float:
+    """An item's graded value: its `score` when it has one, else 1/0 for right/wrong."""
+    return float(rec["score"]) if "score" in rec else float(bool(rec.get("correct")))
+
+
 def summarize(settings, recs: list[dict], usage: dict | None = None, seconds: float | None = None) -> dict:
     """Accuracy (fraction) overall and per category value; errors counted as wrong."""
     n = len(recs)
     c = sum(1 for r in recs if r.get("correct"))
-    per: dict[str, dict[str, list[int]]] = defaultdict(lambda: defaultdict(lambda: [0, 0]))
+    graded = any("score" in r for r in recs)
+    per: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(lambda: [0, 0, 0.0]))
     for r in recs:
         for cat, val in (r.get("categories") or {}).items():
             cell = per[cat][str(val)]
             cell[0] += 1
             cell[1] += bool(r.get("correct"))
+            cell[2] += _value(r)
     summary = {"bench": settings.bench, "data": settings.data,
                "model": "oracle (labels)" if settings.oracle else (settings.model or "default"),
                "oracle": settings.oracle, "items": n, "correct": c, "accuracy": _acc(c, n),
                "errors": sum(1 for r in recs if r.get("status") != "ok"),
-               "per_category": {cat: {v: {"n": a, "correct": b, "accuracy": _acc(b, a)}
-                                      for v, (a, b) in sorted(vals.items())}
+               "per_category": {cat: {v: {"n": a, "correct": b, "accuracy": _acc(b, a),
+                                          **({"score": _acc(sc, a)} if graded else {})}
+                                      for v, (a, b, sc) in sorted(vals.items())}
                                 for cat, vals in per.items()},
                "notes": list(settings.notes)}
+    if graded:                          # open answers carry a graded value: the mean is the score
+        summary["score"] = _acc(sum(_value(r) for r in recs), n)
     if usage:
         summary["llm_usage"] = usage
     if seconds is not None:
@@ -43,11 +53,17 @@ def report_markdown(summary: dict) -> str:
              f"- data: `{summary['data']}`",
              f"- items: {summary['items']}, correct: {summary['correct']}, errors: {summary['errors']}",
              f"- accuracy: {'n/a' if acc is None else f'{acc:.4f}'}"]
+    graded = "score" in summary
+    if graded:
+        sc = summary["score"]
+        lines.append(f"- score (mean graded value; closed types 1/0): {'n/a' if sc is None else f'{sc:.4f}'}")
     lines += [f"- note: {n}" for n in summary.get("notes", [])]
     for cat, vals in summary["per_category"].items():
-        lines += ["", f"## By {cat}", "", f"| {cat} | items | correct | accuracy |", "|---|---|---|---|"]
+        head = f"| {cat} | items | correct | accuracy |" + (" score |" if graded else "")
+        lines += ["", f"## By {cat}", "", head, "|---|---|---|---|" + ("---|" if graded else "")]
         for v, cell in vals.items():
-            lines.append(f"| {v} | {cell['n']} | {cell['correct']} | {cell['accuracy']:.4f} |")
+            lines.append(f"| {v} | {cell['n']} | {cell['correct']} | {cell['accuracy']:.4f} |"
+                         + (f" {cell['score']:.4f} |" if graded else ""))
     if summary.get("llm_usage"):
         u = summary["llm_usage"]
         lines += ["", f"LLM usage: {u.get('requests', 0)} requests ({u.get('cached', 0)} cached), "
@@ -57,7 +73,8 @@ def report_markdown(summary: dict) -> str:
 
 def bar_chart(summary: dict, path: Path) -> Path | None:
     """accuracy per category value as a bar chart PNG (None when there is nothing to draw)."""
-    bars = [(f"{cat}={v}", cell["accuracy"]) for cat, vals in summary["per_category"].items()
+    key = "score" if "score" in summary else "accuracy"
+    bars = [(f"{cat}={v}", cell[key]) for cat, vals in summary["per_category"].items()
             for v, cell in vals.items()]
     if not bars:
         return None
@@ -67,7 +84,7 @@ def bar_chart(summary: dict, path: Path) -> Path | None:
     fig, ax = plt.subplots(figsize=(max(4, 0.7 * len(bars) + 1), 3))
     ax.bar([b[0] for b in bars], [b[1] for b in bars], color="#4477aa")
     ax.set_ylim(0, 1)
-    ax.set_ylabel("accuracy")
+    ax.set_ylabel(key)
     ax.set_title(f"{summary['bench']}: {summary['model']}")
     ax.tick_params(axis="x", rotation=45, labelsize=8)
     fig.tight_layout()
