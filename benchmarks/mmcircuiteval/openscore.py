@@ -50,7 +50,9 @@ def rouge(pred: str, ref: str) -> tuple[float, dict[str, float]]:
 
 
 def embedding_similarity(pred: str, ref: str) -> float:
-    """Cosine similarity of the bundled MiniLM embeddings, clipped to [0, 1]."""
+    """Cosine similarity of the bundled MiniLM embeddings, clipped to [0, 1] (equal texts: 1, no model)."""
+    if " ".join(str(pred).split()) == " ".join(str(ref).split()):
+        return 1.0
     try:
         from eda.embed import encode
     except ImportError:                      # older trees: the loader lived in Babel Fish's retrieval
