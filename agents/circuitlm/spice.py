@@ -65,7 +65,8 @@ class Deck:
 
 
 def _name(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_]", "_", text)
+    """A SPICE-safe name piece: `+` -> p, `-` -> n, anything else odd -> `_`."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", text.replace("+", "p").replace("-", "n"))
 
 
 def _led_model(deck: Deck, vf: float, if_ma: float) -> str:

@@ -89,6 +89,13 @@ def _open_terminal(d):
     return drop(d, "LED1:-")
 
 
+def _idle_part(d):
+    add_part(d, "U5", "dht22")
+    net(d, "5V").pins.append("U5:VCC")
+    net(d, "GND").pins.append("U5:GND")
+    return d
+
+
 def _dangling_power(d):
     return drop(d, "U4:VCC")
 
@@ -175,7 +182,8 @@ def _current_budget(d):
 BAD = {
     "unknown_part": (_unknown_part, "fatal"), "duplicate_ref": (_duplicate_ref, "fatal"),
     "unknown_pin": (_unknown_pin, "fatal"), "pin_on_several_nets": (_pin_on_several_nets, "major"),
-    "single_pin_net": (_single_pin_net, "minor"), "open_terminal": (_open_terminal, "major"), "dangling_power": (_dangling_power, "major"),
+    "single_pin_net": (_single_pin_net, "minor"), "open_terminal": (_open_terminal, "major"),
+    "idle_part": (_idle_part, "minor"), "dangling_power": (_dangling_power, "major"),
     "output_conflict": (_output_conflict, "major"), "shorted_supply": (_shorted_supply, "fatal"),
     "supply_range": (_supply_range, "fatal"), "led_series_resistor": (_led_series_resistor, "major"),
     "led_polarity": (_led_polarity, "major"), "logic_level": (_logic_level, "major"),
@@ -212,7 +220,7 @@ def test_good_design_passes_spice_at_the_operating_point(lib):
     assert report.passed, report.to_markdown()
     assert "spice" in report.rules_run and report.spice is not None
     assert 0.0 < report.spice["node_voltages"]["LED_A"] < 2.5        # an LED's forward drop
-    led = next(e for e in report.spice["elements"] if e["name"] == "Vam_LED1__")
+    led = next(e for e in report.spice["elements"] if e["name"] == "Vam_LED1_p")
     assert 8.0 < led["current_ma"] < 15.0                             # (5 V - Vf) / (220 + 25 ohm)
 
 
@@ -277,3 +285,19 @@ def test_judge_with_the_bundled_model(lib):
         report = validate(d, lib, spice=False, judge=client, rules=[])
     assert report.judge is not None and set(report.judge) == {"fatal", "major", "minor"}
     assert all(v >= 0 for v in report.judge.values()) and "llm_judge" in report.rules_run
+
+
+def test_shared_spi_miso_is_not_a_conflict_but_two_echo_outputs_are(lib):
+    d = Design(title="spi", parts=[Part(ref="U1", part="arduino-uno"), Part(ref="U2", part="mfrc522"),
+                                   Part(ref="U3", part="micro-sd-card")],
+               nets=[Net(name="MISO", pins=["U1:D12", "U2:MISO", "U3:DO"])])
+    assert not [f for f in validate(d, lib, spice=False, rules=["output_conflict"]).findings]
+    bad = validate(_output_conflict(good_design()), lib, spice=False, rules=["output_conflict"])
+    assert [f.pins for f in bad.findings] == [["U4:ECHO", "U5:ECHO"]]
+
+
+def test_driver_enable_jumpers_are_not_floating_but_direction_inputs_are(lib):
+    d = Design(title="l298n", parts=[Part(ref="U1", part="arduino-uno"), Part(ref="U2", part="l298n")],
+               nets=[Net(name="IN1", pins=["U1:D5", "U2:IN1"]), Net(name="IN2", pins=["U1:D6", "U2:IN2"])])
+    pins = {p for f in validate(d, lib, spice=False, rules=["floating_input"]).findings for p in f.pins}
+    assert pins == {"U2:IN3", "U2:IN4"}

@@ -3,6 +3,8 @@ reversed, logic-level mismatch, flyback diodes, I2C and data-line pull-ups, floa
 decoupling, GPIO and supply current budgets."""
 from __future__ import annotations
 
+import re
+
 from .context import LED_KINDS, PASSIVE_KINDS, Context, PinRef, value_of
 from .registry import finding, rule
 
@@ -193,11 +195,16 @@ def floating_input(ctx: Context):
     """Inputs are driven: transistor gates/bases and logic-IC inputs are wired, no net has only inputs,
     a push-button on an input has a pull resistor."""
     for ref, kb in ctx.parts.items():
-        if kb is None or kb.kind not in ("ic", *_SWITCHES):
+        if kb is None or kb.kind not in ("ic", "driver", *_SWITCHES):
             continue
-        for p in kb.pins:
-            if p.direction == "in" and p.type in ("digital", "passive") and not ctx.connected(ref, p.name):
-                yield finding("major", f"{ref}:{p.name} ({kb.id} input) is not connected: it floats", f"{ref}:{p.name}")
+        for p in kb.unique_pins:
+            pin = kb.pin(p)
+            if pin.direction == "in" and pin.type in ("digital", "passive") and not ctx.connected(ref, p):
+                # a driver module's enable/sleep/reset/microstep inputs have on-board jumpers or pulls
+                soft = kb.kind == "driver" and re.match(r"(EN|ENABLE|ENA|ENB|SLEEP|RESET|MS\d|R_EN|L_EN)$", p)
+                if soft:
+                    continue
+                yield finding("major", f"{ref}:{p} ({kb.id} input) is not connected: it floats", f"{ref}:{p}")
     for net, pins in ctx.net_pins.items():
         receivers = [p for p in pins if p.pin is not None and p.pin.direction == "in" and p.type not in
                      ("power_in", "ground")]
@@ -292,7 +299,8 @@ def current_budget(ctx: Context):
         loads = [p for p in pins if p.type == "power_in" and p.part.current_ma and p.part.kind != "mcu"]
         if not loads:
             continue
-        draw = sum(p.part.current_ma for p in {p.ref: p for p in loads}.values())
+        loads = list({p.ref: p for p in loads}.values())
+        draw = sum(p.part.current_ma for p in loads)
         for src in pins:
             limit = _pin_limit(src)
             if limit is None:

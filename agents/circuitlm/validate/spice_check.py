@@ -23,7 +23,9 @@ def spice_findings(design: Design, ctx: Context) -> tuple[list[Finding], dict | 
         i, lim = m["current_ma"], m["limit_ma"]
         key = f"{m['ref']}:{m['pin']}" if m["pin"] else m["ref"]
         if lim is not None and abs(i) > lim * 1.05:
-            out.append(Finding(rule="spice_current", severity="major", category="spice", pins=[key],
+            # a GPIO's limit is the recommended one (Uno 20 mA, absolute 40): up to twice it is minor
+            sev = "minor" if m["what"] == "gpio" and abs(i) <= 2 * lim else "major"
+            out.append(Finding(rule="spice_current", severity=sev, category="spice", pins=[key],
                                message=f"{key} ({m['what']}) carries {abs(i):.1f} mA at the operating point, "
                                        f"above its {lim:g} mA limit"))
         if m["what"] == "led" and i < -0.01:

@@ -7,8 +7,9 @@ from collections import Counter
 from .context import Context
 from .registry import finding, rule
 
-# outputs that fight when two share a net (push-pull): open-drain and bidirectional pins are fine
-_PUSH_PULL = ("digital", "analog", "uart_tx", "driver_out", "spi")
+# outputs that fight when two share a net (push-pull); open-drain, bidirectional and tri-state SPI
+# outputs (MISO drives only while selected) may share one
+_PUSH_PULL = ("digital", "analog", "uart_tx", "driver_out")
 
 
 @rule("unknown_part", "structural")
@@ -105,3 +106,15 @@ def open_terminal(ctx: Context):
             loose = next(p for p in kb.unique_pins if p not in wired)
             yield finding("major", f"{ref} ({kb.id}) has {ref}:{wired[0]} wired but {ref}:{loose} open",
                           f"{ref}:{loose}")
+
+
+@rule("idle_part", "structural")
+def idle_part(ctx: Context):
+    """A module, sensor or driver has at least one signal pin wired (else it does nothing here)."""
+    for ref, kb in ctx.parts.items():
+        if kb is None or kb.kind not in ("module", "driver", "ic"):
+            continue
+        signals = [p for p in kb.unique_pins if kb.pin(p).type not in ("power_in", "power_out", "ground", "nc")]
+        if signals and not any(ctx.connected(ref, p) for p in signals):
+            yield finding("minor", f"{ref} ({kb.id}) has none of its signal pins ({', '.join(signals[:6])}) "
+                                   "connected: it does nothing", ref)
