@@ -70,6 +70,14 @@ from benchmarks.mmcircuiteval.cli_app import command as bench_mmcircuiteval_comm
 
 bench_app.command("mmcircuiteval")(bench_mmcircuiteval_command)
 
+from agents.circuitlm.cli_app import schematic_command  # noqa: E402  (imports only typer)
+
+app.command("schematic")(schematic_command)
+
+from benchmarks.circuitlm import bench_circuitlm_command  # noqa: E402  (imports only typer)
+
+bench_app.command("circuitlm")(bench_circuitlm_command)
+
 
 @app.callback()
 def _main(debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors.")) -> None:
