@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 EDA := $(VENV)/bin/eda
-APT_PKGS := python3-venv ngspice libngspice0-dev iverilog yosys opensta
+APT_PKGS := python3-venv python3-dev build-essential ngspice libngspice0-dev iverilog yosys opensta
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup apt venv demo test clean
@@ -17,7 +17,7 @@ apt:
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml setup.py eda/formats/_spicefast.c   # the C extension builds at install
 	[ -x $(PY) ] || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'

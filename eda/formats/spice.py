@@ -18,7 +18,13 @@ from ..errors import NetlistError
 from ..ir import Body, Circuit, Component, Model, Statement, Subcircuit, parse_value, pin_names
 from ..ir.circuit import make_component
 from .registry import Format, register
-from .spice_lex import ChunkFlags, fast_logical_lines, split_params, strip_comment, tokenize
+from .spice_lex import (_BACKSLASH_EOL, ChunkFlags, fast_logical_lines, split_params,
+                        strip_comment, tokenize)
+
+try:   # the hot loop in C, built at install time where a compiler is present (setup.py)
+    from . import _spicefast
+except ImportError:   # pure-Python fast path instead: same output, about half the speed
+    _spicefast = None
 
 DIALECTS = ("ngspice", "hspice", "ltspice", "xyce", "cdl")
 _BLOCKS = {".control": ".endc", ".verilog": ".endverilog", ".text": ".endtext"}
@@ -266,8 +272,29 @@ def parse_into(body: Body, text: str, path: str, first_line: int = 1,
     if body.items:
         ctx.defs = _subckt_defs(body)
     flags = ChunkFlags()
-    _parse_lines(body, fast_logical_lines(text, first_line, flags), ctx, title, flags)
+    fast = _Fast(ctx)
+    scanner = _scanner(text, first_line, body, fast)
+    lines = scanner if scanner is not None else fast_logical_lines(text, first_line, flags)
+    _parse_lines(body, lines, ctx, title, flags, fast, scanner)
     _name_instance_pins(body, ctx)
+
+
+def _delegate(seg: str, first_line: int):
+    return fast_logical_lines(seg, first_line)
+
+
+def _scanner(text: str, first_line: int, body: Body, fast: "_Fast"):
+    """The C scanner over `text` (it yields the lines Python must read and builds plain
+    elements itself), or None where it is not built, turned off (an empty `_FAST_KIND` turns
+    every fast path off) or not suited (`\\` continuations, characters past U+00FF)."""
+    if _spicefast is None or not _FAST_KIND or ("\\" in text and _BACKSLASH_EOL.search(text)):
+        return None
+    try:
+        return _spicefast.Scanner(text, first_line, body.items, Component, fast.nets, fast.words,
+                                  fast.xpins, fast.ports, fast.ctx.instances,
+                                  _PINS_2, _PINS_M, tuple(_PINS_X), _delegate)
+    except ValueError:
+        return None
 
 
 _FAST_KIND = {c: c.upper() for c in "RCLMXrclmx"}
@@ -285,14 +312,30 @@ class _Fast:
     before (`w=1u l=0.18u`) map to a parsed template that each component gets a copy of.
     """
 
-    __slots__ = ("ctx", "net", "word", "tails", "xpins")
+    __slots__ = ("ctx", "nets", "words", "net", "word", "tails", "xpins", "undefined")
 
     def __init__(self, ctx: _Ctx):
         self.ctx = ctx
-        self.net = {}.setdefault
-        self.word = {}.setdefault
+        self.nets: dict[str, str] = {}
+        self.words: dict[str, str] = {}
+        self.net = self.nets.setdefault
+        self.word = self.words.setdefault
         self.tails: dict[str, dict[str, str] | bool] = {}
         self.xpins: dict[str, tuple[str, ...] | bool] = {}   # model -> ports, () or False
+        self.undefined = False   # some xpins entry is False (a later .subckt may define it)
+
+    def ports(self, model: str) -> tuple[str, ...] | bool:
+        """`_Ctx.subckt_ports`, noting models not defined yet (see `defined`)."""
+        got = self.ctx.subckt_ports(model)
+        if got is False:
+            self.undefined = True
+        return got
+
+    def defined(self) -> None:
+        """A `.subckt` was read: forget the models that were not defined (it may be one)."""
+        if self.undefined:
+            self.xpins.clear()
+            self.undefined = False
 
     def params(self, tail: str) -> dict[str, str] | None:
         """A fresh dict of a `k=v k=v` tail, or None when some token is not `k=v`."""
@@ -317,7 +360,7 @@ class _Fast:
         n = len(nets)
         ports = self.xpins.get(model)
         if ports is None:
-            ports = self.xpins[model] = self.ctx.subckt_ports(model)
+            ports = self.xpins[model] = self.ports(model)
         pins = ports if ports and len(ports) == n else \
             (_PINS_X[n] if n < 64 else pin_names("X", n))
         comp = make_component("X", name, nets, pins, model, None, params, ln)
@@ -361,23 +404,40 @@ class _Fast:
                               params, ln)
 
 
+class _NoScanner:
+    """Stands in for the C scanner's two controls when it is not used."""
+
+    __slots__ = ("items", "hold")
+
+    def __init__(self, items: list) -> None:
+        self.items, self.hold = items, 0
+
+
 def _parse_lines(top: Body, lines, ctx: _Ctx, title: bool | str,
-                 flags: ChunkFlags | None = None) -> None:
+                 flags: ChunkFlags | None = None, fast: _Fast | None = None,
+                 scanner=None) -> None:
     """Fill `top` from logical lines; `flags.plain` (see `fast_logical_lines`) spares the
-    per-line check for characters that keep a line off the fast element path."""
+    per-line check for characters that keep a line off the fast element path.
+
+    With the C `scanner` as `lines`, plain elements never reach this loop: the scanner appends
+    them to `scanner.items` (kept pointing at the body being filled) unless `scanner.hold` is
+    set (the title line, a pending pragma, blocks and text after `.end` are read here).
+    """
     stack: list[Body] = [top]
     body = top
     items = body.items
     append = items.append
     path = ctx.path
     dialect = ctx.dialect
-    fast = _Fast(ctx)
+    fast = fast if fast is not None else _Fast(ctx)
+    sc = scanner if scanner is not None else _NoScanner(items)
     fast_element = fast.element
     fast_kind = _FAST_KIND.get
     special = _SPECIAL_RE.search
     lines = iter(lines)
     flags = flags if flags is not None else ChunkFlags()
     if title:
+        sc.hold = 1
         first = next(lines, None)
         if first is not None:
             ln, raw = first
@@ -401,8 +461,10 @@ def _parse_lines(top: Body, lines, ctx: _Ctx, title: bool | str,
                     top.title = raw.strip()
             else:
                 lines = itertools.chain([first], lines)
+        sc.hold = 0
     pragma = None
     net_memo, word_memo, new = fast.net, fast.word, object.__new__
+    plain_dirs = bool(_FAST_KIND)   # the `.subckt`/`.ends` fast path (off with the others)
     for ln, raw in lines:
         kind = fast_kind(raw[:1])
         if kind is not None and pragma is None and (flags.plain or special(raw) is None):
@@ -439,9 +501,32 @@ def _parse_lines(top: Body, lines, ctx: _Ctx, title: bool | str,
             if s.startswith(PRAGMA):
                 pragma = _read_pragma(s)
                 if pragma is not None:
+                    sc.hold = 1
                     continue
             append(Statement("comment", raw, line=ln))
             continue
+        if c == "." and plain_dirs and pragma is None and special(s) is None and "=" not in s:
+            toks = s.split()   # a plain `.subckt NAME PORTS` or `.ends`: what the general
+            word = toks[0].lower()   # path below does with such a line, minus the checks
+            if word == ".subckt" and len(toks) > 1 and ":" not in s:
+                ports = toks[2:]
+                sub = Subcircuit(name=toks[1], ports=list(map(net_memo, ports, ports)),
+                                 params={}, line=ln)
+                ctx.defs.setdefault(sub.name.lower(), sub.ports)
+                fast.defined()
+                append(sub)
+                stack.append(sub)
+                body, items = sub, sub.items
+                append = items.append
+                sc.items = items
+                continue
+            if word == ".ends" and len(stack) > 1:
+                stack.pop()
+                body = stack[-1]
+                items = body.items
+                append = items.append
+                sc.items = items
+                continue
         code, comment = strip_comment(s, dialect)
         if not code:
             append(Statement("comment", raw, line=ln))
@@ -451,6 +536,7 @@ def _parse_lines(top: Body, lines, ctx: _Ctx, title: bool | str,
             if word in _BLOCKS:
                 end = _BLOCKS[word]
                 block = [raw]
+                sc.hold = 1
                 for ln2, raw2 in lines:
                     low = raw2.strip().lower()
                     if low.startswith(end):
@@ -466,6 +552,7 @@ def _parse_lines(top: Body, lines, ctx: _Ctx, title: bool | str,
                     block.append(raw2)
                 if block:
                     append(Statement("directive", "\n".join(block), word, line=ln))
+                sc.hold = pragma is not None
                 continue
             try:
                 toks = tokenize(code, path, ln)
@@ -488,14 +575,16 @@ def _parse_lines(top: Body, lines, ctx: _Ctx, title: bool | str,
                     if isinstance(ports, list) and len(ports) == len(sub.ports):
                         sub.ports = [str(p) for p in ports]
                     pragma = None
+                    sc.hold = 0
                 if comment:
                     sub.attrs["comment"] = comment
                 ctx.defs.setdefault(sub.name.lower(), sub.ports)
-                fast.xpins.clear()
+                fast.defined()
                 append(sub)
                 stack.append(sub)
                 body, items = sub, sub.items
                 append = items.append
+                sc.items = items
                 continue
             if word in (".ends", ".eom"):
                 if len(stack) == 1:
@@ -504,9 +593,11 @@ def _parse_lines(top: Body, lines, ctx: _Ctx, title: bool | str,
                 body = stack[-1]
                 items = body.items
                 append = items.append
+                sc.items = items
                 continue
             if word == ".end" and len(stack) == 1:
                 append(Statement("directive", raw, ".end", line=ln))
+                sc.hold = 1
                 for ln2, rest in lines:
                     append(Statement("raw", rest, line=ln2))
                 break
@@ -528,6 +619,7 @@ def _parse_lines(top: Body, lines, ctx: _Ctx, title: bool | str,
             if "pins" in pragma:
                 ctx.pinned.add(id(comp))
             pragma = None
+            sc.hold = 0
         if comp.kind == "X":
             ctx.instances.append(comp)
         append(comp)
