@@ -11,7 +11,8 @@ In order (each step sees the previous one's result):
    the lowest logic level on the line;
 5. decoupling: parts the library marks get their capacitor from the supply pin to ground.
 Nothing is guessed when the choice is ambiguous (two rails fit, no ground): the validator then
-reports the problem. `repair` is idempotent: a second run changes nothing and returns no actions.
+reports the problem. The steps repeat until nothing changes (a rail one step makes can settle another's
+choice), so `repair` is idempotent: a second run changes nothing and returns no actions.
 """
 from __future__ import annotations
 
@@ -57,7 +58,8 @@ def _add_part(d: Design, prefix: str, part: str, value: str | None, role: str) -
 
 
 def _rail_name(v: float) -> str:
-    return RAIL_NAMES.get(round(v, 2), f"{v:g}V".replace(".", "V", 1) if v != int(v) else f"{v:g}V")
+    """5 -> 5V, 3.3 -> 3V3, 3.7 -> 3V7, 12 -> 12V."""
+    return RAIL_NAMES.get(round(v, 2), f"{v:g}".replace(".", "V", 1) if v != int(v) else f"{v:g}V")
 
 
 def _rail_for(d: Design, ctx: Context, pin: KbPin, *, exact: float | None = None) -> str | None:
@@ -217,9 +219,13 @@ def fix_leds(d: Design, lib: Library) -> list[str]:
             vf, if_ma = kb.extra.get("vf", 2.0), kb.extra.get("if_ma", 15)
             ohms = e12_at_least(max(level - vf, 0.3) / (if_ma / 1000.0))
             rref = _add_part(d, "R", "resistor", format_ohms(ohms), f"current limit for {ref}:{side}")
-            pin_text = next(t for t in _net(d, side_net).pins
-                            if t.partition(":")[0] == ref and t.partition(":")[2].lower() == side.lower())
-            _net(d, side_net).pins.remove(pin_text)
+            pin_text = f"{ref}:{side}"
+            for n in d.nets:            # nets of the same name are one net
+                if n.name != side_net:
+                    continue
+                for t in [t for t in n.pins if t.partition(":")[0] == ref and t.partition(":")[2].lower() == side.lower()]:
+                    n.pins.remove(t)
+                    pin_text = t
             _net(d, side_net).pins.append(f"{rref}:1")
             new = _unique_net_name(d, f"{ref}_{'A' if side == '+' else 'K' if side == '-' else side}")
             _connect(d, new, f"{rref}:2", pin_text)
@@ -278,6 +284,9 @@ def repair(design: Design, lib: Library) -> tuple[Design, list[str]]:
     """A repaired copy of `design` and one line per action taken (see the module doc)."""
     d = design.model_copy(deep=True)
     actions: list[str] = []
-    for step in STEPS:
-        actions += step(d, lib)
+    for _round in range(4):      # until nothing changes: a rail made by one step can settle another's choice
+        done = [a for step in STEPS for a in step(d, lib)]
+        if not done:
+            break
+        actions += done
     return d, actions

@@ -88,3 +88,27 @@ def test_ambiguous_rail_is_left_for_the_validator(lib):
     fixed, actions = repair(d, lib)
     assert not any("S1:VCC" in a for a in actions)
     assert "dangling_power" in _rules(validate(fixed, lib, spice=False))
+
+
+def _random_design(rng, lib) -> Design:
+    parts = [Part(ref=f"X{i}", part=rng.choice(lib.ids), value=rng.choice([None, "220", "10k", "5V", "100n", "junk"]))
+             for i in range(rng.randint(1, 7))]
+    if rng.random() < 0.1:
+        parts.append(Part(ref="Z", part="no-such-part"))
+    pins = [f"{p.ref}:{n}" for p in parts if p.part in lib for n in lib.get(p.part).unique_pins]
+    pins += ["bad", "X0:NOPE"] if rng.random() < 0.1 else []
+    nets = [Net(name=rng.choice(["GND", "5V", "3V3", "VCC", "12V", f"N{j}"]) + rng.choice(["", f"_{j}"]),
+                pins=rng.sample(pins, min(rng.randint(1, 4), len(pins)))) for j in range(rng.randint(0, 8))]
+    return Design(title="random", parts=parts, nets=nets)
+
+
+def test_random_designs_validate_and_repair_idempotently(lib):
+    import random
+    for seed in range(60):
+        d = _random_design(random.Random(seed), lib)
+        report = validate(d, lib)                      # SPICE too: never an exception, always a report
+        assert 0.0 <= report.structural_score <= 1.0 and 0.0 <= report.electrical_score <= 1.0
+        fixed, actions = repair(d, lib)
+        again, more = repair(fixed, lib)
+        assert more == [] and again == fixed, (seed, more)
+        validate(fixed, lib)
