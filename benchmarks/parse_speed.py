@@ -5,8 +5,11 @@
 
 Generates flat and hierarchical decks (benchmarks/generate.py), then for every deck and parser
 runs ONE fresh subprocess that reads the deck into that parser's object model and reports its
-own wall time and peak RSS, so peaks never mix.  Prints a Markdown table with throughput and
-memory ratios against PySpice, then times eda's writer and graph views at the largest size.
+own wall time, CPU time and peak RSS, so peaks never mix.  Prints a Markdown table with
+throughput (wall and CPU) and memory ratios against PySpice, then times eda's writer and graph
+views at the largest size.  The CPU ratio is the one to trust on a loaded machine: wall time
+there counts the time other processes held the core.  Parser `eda-py` is eda's reader with its C
+scanner (eda/formats/_spicefast.c) turned off; `eda` reports whether the scanner was built.
 Target (issue: foundation): at 1M elements >= 20x PySpice's throughput with <= 1/3 its memory.
 """
 from __future__ import annotations
@@ -28,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 _PRELUDE = """
 import json, sys, time, gc
 path = sys.argv[1]
+extra = {}
 def hwm_mb():
     try:
         for line in open("/proc/self/status"):
@@ -39,43 +43,55 @@ def hwm_mb():
 """
 _EPILOGUE = """
 peak = hwm_mb()
-print(json.dumps({"seconds": dt, "elements": n, "peak_mb": peak, "base_mb": base}), flush=True)
+print(json.dumps({"seconds": dt, "cpu_seconds": cpu, "elements": n, "peak_mb": peak,
+                  "base_mb": base, **extra}), flush=True)
 import os; os._exit(0)   # skip freeing millions of objects: not part of parsing
 """
 RUNNERS = {
     "eda": """
-from eda.formats import read, names
+from eda.formats import read, names, spice
 names()   # import every format module first, as the peers' imports come before their timers
+extra["c_scanner"] = spice._spicefast is not None
 base = hwm_mb()
-t = time.perf_counter()
+t, t_cpu = time.perf_counter(), time.process_time()
 c = read(path)
-dt = time.perf_counter() - t
+dt, cpu = time.perf_counter() - t, time.process_time() - t_cpu
+n = sum(1 for _ in c.all_components())
+""",
+    "eda-py": """
+from eda.formats import read, names, spice
+names()
+spice._spicefast = None   # the pure-Python fast path
+base = hwm_mb()
+t, t_cpu = time.perf_counter(), time.process_time()
+c = read(path)
+dt, cpu = time.perf_counter() - t, time.process_time() - t_cpu
 n = sum(1 for _ in c.all_components())
 """,
     "pyspice": """
 import logging; logging.disable(logging.CRITICAL)
 from PySpice.Spice.Parser import SpiceParser
 base = hwm_mb()
-t = time.perf_counter()
+t, t_cpu = time.perf_counter(), time.process_time()
 p = SpiceParser(path=path)
 circuit = p.build_circuit()
 # PySpice 1.5's build_circuit skips subcircuit definitions (isinstance(.., SubCircuit) never
 # matches a SubCircuitStatement): build them too, so it builds the same model as the others.
 for s in p.subcircuits:
     circuit.subcircuit(s.build())
-dt = time.perf_counter() - t
+dt, cpu = time.perf_counter() - t, time.process_time() - t_cpu
 n = len(list(circuit.elements)) + sum(len(list(s.elements)) for s in circuit.subcircuits)
 """,
     "spicelib": """
 import logging; logging.disable(logging.CRITICAL)
 from spicelib import SpiceEditor
 base = hwm_mb()
-t = time.perf_counter()
+t, t_cpu = time.perf_counter(), time.process_time()
 e = SpiceEditor(path)
 n = len(e.get_components())
 for name in e.get_subcircuit_names():   # subcircuit bodies are parsed on demand: list them too
     n += len(e.get_subcircuit_named(name).get_components())
-dt = time.perf_counter() - t
+dt, cpu = time.perf_counter() - t, time.process_time() - t_cpu
 """,
 }
 
@@ -86,10 +102,14 @@ from eda.graph import build_view
 c = read(sys.argv[1])
 gc.disable()
 out = {}
-t = time.perf_counter(); text, _ = write_text(c, "spice"); out["write spice"] = time.perf_counter() - t
+P, C = time.perf_counter, time.process_time
+t, tc = P(), C(); text, _ = write_text(c, "spice"); out["write spice"] = P() - t
+out["write spice CPU"] = C() - tc
 for view in ("bipartite", "component", "port"):
-    t = time.perf_counter(); g = build_view(c, view); out[f"graph {view}"] = time.perf_counter() - t
+    t, tc = P(), C(); g = build_view(c, view); out[f"graph {view}"] = P() - t
+    out[f"graph {view} CPU"] = C() - tc
     out[f"graph {view} nodes"] = g.num_nodes
+    out[f"graph {view} edges"] = g.num_edges
     del g
 print(json.dumps(out), flush=True)
 os._exit(0)
@@ -125,12 +145,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--kinds", default="flat,hier", help="flat, hier or both")
     ap.add_argument("--skip-peers", action="store_true", help="only eda's reader")
     ap.add_argument("--parsers", default=None,
-                    help="comma list of parsers to run (eda,pyspice,spicelib; default: all)")
+                    help="comma list of parsers to run (eda,eda-py,pyspice,spicelib; "
+                         "default: eda,pyspice,spicelib)")
     ap.add_argument("--timeout", type=float, default=600,
                     help="seconds per measurement (peers take ~75-90 s at 1M)")
     ap.add_argument("--decks", default=None, help="folder for generated decks (kept between runs)")
     ap.add_argument("--out", default=None, help="results JSON (rewritten atomically as it goes)")
     ap.add_argument("--no-extras", action="store_true", help="skip the writer and graph timings")
+    ap.add_argument("--extras-only", action="store_true",
+                    help="only the writer and graph timings (at the largest size)")
     args = ap.parse_args(argv)
     folder = Path(args.decks or Path(tempfile.gettempdir()) / "eda-bench-decks")
     kinds = set(args.kinds.split(","))
@@ -146,28 +169,32 @@ def main(argv: list[str] | None = None) -> int:
             from eda.fileio import atomic_write
             atomic_write(args.out, json.dumps({"rows": rows, "extras": extras}, indent=1) + "\n")
 
-    print("| deck | elements | parser | seconds | elements/s | peak MB | counted "
-          "| vs PySpice: throughput | memory |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for kind, n, path in decks:
+    print("| deck | elements | parser | seconds | CPU s | elements/s | peak MB | counted "
+          "| vs PySpice: throughput | CPU | memory |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for kind, n, path in decks if not args.extras_only else []:
         got = {p: measure(p, path, args.timeout) for p in parsers}
         ref = got.get("pyspice", {})
         for p, m in got.items():
             row = {"deck": kind, "size": n, "parser": p, **m}
             rows.append(row)
             if "error" in m:
-                print(f"| {kind} | {n:,} | {p} | {m['error']} | | | | | |", flush=True)
+                print(f"| {kind} | {n:,} | {p} | {m['error']} | | | | | | | |", flush=True)
                 continue
             rate = n / m["seconds"] if m["seconds"] else float("inf")   # the deck's element count
             row["elements_per_s"] = rate
-            speed = mem = ""
+            speed = cpu = mem = ""
             if "seconds" in ref and p != "pyspice":
                 speed = f"{ref['seconds'] / m['seconds']:.1f}x"
+                cpu = f"{ref['cpu_seconds'] / m['cpu_seconds']:.1f}x"
                 mem = f"{m['peak_mb'] / ref['peak_mb']:.2f}"
                 row.update(speedup_vs_pyspice=ref["seconds"] / m["seconds"],
+                           cpu_speedup_vs_pyspice=ref["cpu_seconds"] / m["cpu_seconds"],
                            memory_vs_pyspice=m["peak_mb"] / ref["peak_mb"])
-            print(f"| {kind} | {n:,} | {p} | {m['seconds']:.2f} | {rate:,.0f} | {m['peak_mb']:.0f} "
-                  f"| {m.get('elements', '')} | {speed} | {mem} |", flush=True)
+            name = p + (" (no C)" if m.get("c_scanner") is False else "")
+            print(f"| {kind} | {n:,} | {name} | {m['seconds']:.2f} | {m['cpu_seconds']:.2f} "
+                  f"| {rate:,.0f} | {m['peak_mb']:.0f} | {m.get('elements', '')} | {speed} "
+                  f"| {cpu} | {mem} |", flush=True)
         save()
     if not args.no_extras:
         largest = max(decks, key=lambda d: (d[1], d[0] == "flat"))
