@@ -3,11 +3,12 @@
 Tried in order, first hit wins:
 1. exact: the id, an alias or the display name, compared as lower-case alphanumerics ("HC SR04" ==
    "hc-sr04"), also after dropping counts, values and plurals ("2 x 220 ohm resistors" -> "resistor");
-2. fuzzy: difflib ratio >= 0.86 against every id and alias (typos: "arduino unoo");
-3. family: a model-number token of the request equals a token of an id or alias ("ESP32-S3" ->
+2. phrase: the longest run of the request's words that is a name ("stepper motor 28BYJ-48");
+3. fuzzy: difflib ratio >= 0.86 against every id and alias (typos: "arduino unoo");
+4. family: a model-number token of the request equals a token of an id or alias ("ESP32-S3" ->
    esp32-devkit-v1 via the alias "esp32"), or shares its letter prefix ("dht11" -> dht22), or a
    whole alias word is part of the request ("arduino nano" -> arduino-uno);
-4. embedding: cosine similarity of all-MiniLM-L6-v2 vectors (request vs each part's names and
+5. embedding: cosine similarity of all-MiniLM-L6-v2 vectors (request vs each part's names and
    description) >= EMBED_THRESHOLD.
 Anything but an exact hit carries a `note` saying what was substituted; below every threshold the
 answer is None (the caller stops the run with a clear message).
@@ -37,7 +38,8 @@ GENERIC_WORDS = {"sensor", "module", "board", "display", "driver", "motor", "pow
                  "lcd", "rgb", "led", "light", "audio", "transistor", "battery", "cell", "strip", "pin", "4"}
 _VALUE_RE = re.compile(r"^(\d+(\.\d+)?)(k|m|u|n|p|meg|mm)?(ohm|ohms|v|f|h|a|ma|w|hz|uf|nf|pf|mah)?$|^x\d*$|^\d+x$")
 _STOP = {"a", "an", "the", "of", "with", "x", "pcs", "piece", "pieces", "some", "one", "two", "three", "four",
-         "five", "six", "eight", "ten"}
+         "five", "six", "eight", "ten", "red", "green", "blue", "yellow", "white", "orange", "warm", "small",
+         "big", "simple", "standard", "common", "basic", "external"}
 
 
 class Resolution(BaseModel):
@@ -46,7 +48,7 @@ class Resolution(BaseModel):
     query: str
     part: KbPart
     score: float
-    method: str  # exact | fuzzy | family | embedding
+    method: str  # exact | phrase | fuzzy | family | embedding
     note: str | None = None
 
     @property
@@ -114,6 +116,17 @@ class Resolver:
                 return self.names[k]
         return None
 
+    def _phrase(self, query: str) -> tuple[str, str] | None:
+        """The longest run of request words that is a part name ("stepper motor 28BYJ-48")."""
+        qw = clean_words(query)
+        for n in range(len(qw) - 1, 1, -1):     # two words at least: one word is the family rule's
+            for i in range(len(qw) - n + 1):
+                run = qw[i:i + n]
+                k = key(" ".join(run))
+                if k in self.names:
+                    return self.names[k], " ".join(run)
+        return None
+
     def _fuzzy(self, query: str) -> tuple[str, float, str] | None:
         q = key(" ".join(clean_words(query)) or query)
         if len(q) < 4:
@@ -143,8 +156,8 @@ class Resolver:
         for w in qw:                       # model numbers: esp32, mpu6050, ne555
             if _model_token(w) and w in tokens:
                 return tokens[w], 0.8, w
-        for w in qw:                       # same letter prefix: dht11 -> dht22, mq2 -> "mq sensor"
-            m = re.match(r"([a-z]+)\d", w)
+        for w in qw:                       # same letter prefix (3+ letters): dht11 -> dht22
+            m = re.match(r"([a-z]{3,})\d", w)
             if m and _model_token(w):
                 pre = m.group(1)
                 for t, pid in tokens.items():
@@ -207,6 +220,16 @@ class Resolver:
         pid = self._exact(q)
         if pid:
             return Resolution(query=q, part=self.lib.get(pid), score=1.0, method="exact")
+        hit = self._phrase(q)
+        if hit:
+            pid, via = hit
+            part = self.lib.get(pid)
+            own = {w for n in (part.id, part.name, *part.aliases) for w in clean_words(n)}
+            rest = [w for w in clean_words(q) if w not in via.split()]
+            if all(w in GENERIC_WORDS or w in own for w in rest):   # "HC-SR04 ultrasonic sensor module"
+                return Resolution(query=q, part=part, score=1.0, method="exact")
+            return Resolution(query=q, part=self.lib.get(pid), score=0.9, method="phrase",
+                              note=f"'{q}' read as {pid} (names '{via}'; the rest of the request is not checked)")
         hit = self._fuzzy(q)
         if hit:
             pid, score, via = hit

@@ -71,6 +71,9 @@ def test_additions_folder_adds_parts_and_aliases(tmp_path):
     ("HC SR04", "hc-sr04", "exact"),
     ("ultrasonic sensor", "hc-sr04", "exact"),
     ("2 LEDs", "led", "exact"),
+    ("two red LEDs", "led", "exact"),
+    ("HC-SR04 ultrasonic sensor module", "hc-sr04", "exact"),
+    ("stepper motor 28BYJ-48", "stepper-motor", "phrase"),
     ("220 ohm resistor", "resistor", "exact"),
     ("arduino unoo", "arduino-uno", "fuzzy"),
     ("ESP32-S3", "esp32-devkit-v1", "family"),
@@ -83,6 +86,11 @@ def test_resolve_without_embeddings(lib, query, pid, method):
     assert (r.note is None) == (method == "exact")
     if method == "family":
         assert "not in the library" in r.note and pid in r.note
+
+
+@pytest.mark.parametrize("query", ["LM7805", "Raspberry Pi 5", "breadboard"])
+def test_resolve_without_embeddings_refuses_unrelated_names(lib, query):
+    assert lib.resolve(query, embeddings=False) is None
 
 
 def test_resolve_and_search_with_minilm(lib):
