@@ -68,8 +68,13 @@ def load_policy(model: str | Path | None = None, device: str = "cpu"):
 
 def prompt_text(task: VerilogTask, tok) -> str:
     """The prompt a completion continues: chat turns, then the prefilled fence and module header."""
-    user = task.spec.strip() + "\n\nWrite the body of module TopModule, ending with endmodule."
-    prefix = "```verilog\n" + task.header()
+    return prompt_for(task.spec, task.header(), tok)
+
+
+def prompt_for(spec: str, header: str, tok, top: str = "TopModule") -> str:
+    """`prompt_text` for any spec and module header (VerilogEval problems too)."""
+    user = spec.strip() + f"\n\nWrite the body of module {top}, ending with endmodule."
+    prefix = "```verilog\n" + header.rstrip() + "\n"
     if getattr(tok, "chat_template", None):
         msgs = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
         return tok.apply_chat_template(msgs, tokenize=False, add_generation_prompt=True) + prefix

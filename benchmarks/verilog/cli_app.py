@@ -1,4 +1,4 @@
-"""`eda verilog eval` and `eda verilog check`: only typer is imported at module level."""
+"""`eda verilog eval|check|train`: only typer is imported at module level."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -100,3 +100,30 @@ def check_cmd(solution: Path = typer.Argument(..., help="Verilog file with the s
             typer.echo("\n".join(report[-40:]) if report else r.output[-2000:])
     if not r.passed:
         raise typer.Exit(1)
+
+
+@verilog_app.command("train")
+def train_cmd(out: Path = typer.Option(..., "-o", "--output", help="Run folder: results.json, report.md, "
+                                       "history.jsonl, policy/ (the trained model)."),
+              model: Optional[str] = typer.Option(None, "--model", help="Starting policy: a Hugging Face folder "
+                                                  "(default: the bundled SmolLM2-135M, converted once)."),
+              n_train: int = typer.Option(24, "--train-tasks", help="Generated training tasks."),
+              n_test: int = typer.Option(16, "--test-tasks", help="Generated held-out tasks."),
+              sft_epochs: int = typer.Option(2, "--sft-epochs", help="Warm-start epochs on the references (0: none)."),
+              steps: int = typer.Option(20, "--steps", help="RL steps (REINFORCE++)."),
+              group: int = typer.Option(4, "--group", help="Samples per task per step."),
+              tasks_per_step: int = typer.Option(4, "--tasks-per-step"),
+              lr: float = typer.Option(1e-5, "--lr", help="RL learning rate."),
+              beta: float = typer.Option(0.02, "--kl", help="KL penalty to the starting policy."),
+              max_new_tokens: int = typer.Option(160, "--max-new-tokens", help="Longest completion, in tokens."),
+              seed: int = typer.Option(0, "--seed"),
+              device: str = typer.Option("auto", "--device", help="auto | cpu | cuda")) -> None:
+    """RL from testbench rewards on generated Verilog tasks: SFT warm start, then REINFORCE++ (VeriRL)."""
+    from agents.verirl.run import TrainSettings, run_training
+    from agents.verirl.train import RLConfig
+    s = TrainSettings(model=model, n_train=n_train, n_test=n_test, sft_epochs=sft_epochs, device=device, seed=seed,
+                      rl=RLConfig(steps=steps, group=group, tasks_per_step=tasks_per_step, lr=lr, beta=beta, seed=seed,
+                                  max_new_tokens=max_new_tokens))
+    res = run_training(s, out, log=lambda m: typer.echo(m, err=True))
+    typer.echo(f"held-out pass@1: before {res['before']['pass@1']:.3f}, after SFT {res['after_sft']['pass@1']:.3f}, "
+               f"after RL {res['after_rl']['pass@1']:.3f} -> {out / 'results.json'}")

@@ -82,3 +82,28 @@ def test_rl_steps_change_the_policy_with_rewards_from_real_simulations():
     res = evaluate(lm, tok, tasks[:2], max_new_tokens=16)
     assert set(res) >= {"pass@1", "compile_rate", "mean_reward", "by_level", "items"}
     assert len(res["items"]) == 2 and all(i["status"] for i in res["items"])
+
+
+def test_eda_verilog_train_cli_writes_results_and_a_reloadable_policy(tmp_path):
+    import json
+
+    import torch
+
+    from tests.cli_runner import run_eda as eda
+    torch.set_num_threads(1)
+    lm, tok = _tiny_policy(generate_tasks(6, seed=2))
+    lm.save_pretrained(tmp_path / "tiny")
+    tok.save_pretrained(tmp_path / "tiny")
+    out = tmp_path / "run"
+    code, text = eda("verilog", "train", "--model", tmp_path / "tiny", "-o", out, "--train-tasks", "3",
+                     "--test-tasks", "2", "--sft-epochs", "1", "--steps", "1", "--group", "2",
+                     "--tasks-per-step", "1", "--device", "cpu", "--max-new-tokens", "24")
+    assert code == 0, text
+    res = json.loads((out / "results.json").read_text())
+    for stage in ("before", "after_sft", "after_rl"):
+        assert 0 <= res[stage]["pass@1"] <= 1 and len(res[stage]["items"]) == 2
+    assert len(res["history"]) == 1 and (out / "history.jsonl").read_text().count("\n") == 1
+    assert (out / "report.md").read_text().startswith("# Verilog RL run")
+    assert (out / "policy" / "config.json").is_file()
+    code, text = eda("verilog", "train", "--model", tmp_path / "missing", "-o", tmp_path / "r2")
+    assert code != 0 and "not a Hugging Face model folder" in text and "Traceback" not in text
