@@ -301,3 +301,18 @@ def test_driver_enable_jumpers_are_not_floating_but_direction_inputs_are(lib):
                nets=[Net(name="IN1", pins=["U1:D5", "U2:IN1"]), Net(name="IN2", pins=["U1:D6", "U2:IN2"])])
     pins = {p for f in validate(d, lib, spice=False, rules=["floating_input"]).findings for p in f.pins}
     assert pins == {"U2:IN3", "U2:IN4"}
+
+
+def test_spice_sees_a_rail_sagging_below_a_module_minimum(lib):
+    # a 4.8 V pack (4 NiMH cells, 0.5 ohm inside) is in range for a relay module (4.5-5.5 V) on paper,
+    # but two SIM800L-class loads (~0.5 A each) pull it below 4.5 V
+    d = Design(title="sag", parts=[Part(ref="BT1", part="battery-generic", value="4.8V"),
+                                   Part(ref="K1", part="relay-module"), Part(ref="U2", part="sim800l"),
+                                   Part(ref="U3", part="sim800l")],
+               nets=[Net(name="VBAT", pins=["BT1:+", "K1:VCC", "U2:5V", "U3:5V"]),
+                     Net(name="GND", pins=["BT1:-", "K1:GND", "U2:GND", "U3:GND"])])
+    report = validate(d, lib, rules=["supply_range"])
+    assert not [f for f in report.findings if f.rule == "supply_range"]
+    sag = [f for f in report.findings if f.rule == "spice_supply"]
+    assert {f.pins[0] for f in sag} == {"K1:VCC", "U2:5V", "U3:5V"}
+    assert 4.0 < report.spice["node_voltages"]["VBAT"] < 4.5

@@ -37,6 +37,19 @@ def spice_findings(design: Design, ctx: Context) -> tuple[list[Finding], dict | 
             out.append(Finding(rule="spice_power", severity="major", category="spice", pins=[r["ref"]],
                                message=f"{r['ref']} dissipates {r['power_mw']:.0f} mW, above a "
                                        f"{RESISTOR_MAX_MW:g} mW resistor's rating"))
+    # supply pins outside their range once loads and internal resistances are counted
+    for net, pins in ctx.net_pins.items():
+        v = op["node_voltages"].get(net)
+        nominal = ctx.net_voltage.get(net)
+        if v is None or not nominal:
+            continue
+        for p in pins:
+            if p.type != "power_in" or p.pin is None or p.pin.vmin is None:
+                continue
+            if v < p.pin.vmin - 0.05 and nominal >= p.pin.vmin - 0.05:   # nominal misses: supply_range's case
+                out.append(Finding(rule="spice_supply", severity="major", category="spice", pins=[p.key],
+                                   message=f"{p.key} gets {v:.2f} V at the operating point (the {nominal:g} V rail "
+                                           f"sags under load), below its {p.pin.vmin:g} V minimum"))
     # pin voltages above what a part takes (a 5 V module output into a 3.3 V-only input, ...)
     for net, pins in ctx.net_pins.items():
         v = op["node_voltages"].get(net)
