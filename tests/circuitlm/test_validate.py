@@ -316,3 +316,13 @@ def test_spice_sees_a_rail_sagging_below_a_module_minimum(lib):
     sag = [f for f in report.findings if f.rule == "spice_supply"]
     assert {f.pins[0] for f in sag} == {"K1:VCC", "U2:5V", "U3:5V"}
     assert 4.0 < report.spice["node_voltages"]["VBAT"] < 4.5
+
+
+def test_spice_flags_a_resistor_burning_more_than_its_rating(lib):
+    d = Design(title="hot", parts=[Part(ref="BT1", part="battery-9v"), Part(ref="R1", part="resistor", value="100")],
+               nets=[Net(name="V9", pins=["BT1:VCC", "R1:1"]), Net(name="GND", pins=["BT1:GND", "R1:2"])])
+    report = validate(d, lib, rules=[])
+    hot = [f for f in report.findings if f.rule == "spice_power"]
+    assert [f.pins for f in hot] == [["R1"]] and "mW" in hot[0].message        # ~0.8 W in a 0.25 W part
+    d.parts[1].value = "1k"                                                      # 81 mW: fine
+    assert not [f for f in validate(d, lib, rules=[]).findings if f.rule == "spice_power"]
