@@ -326,3 +326,11 @@ def test_spice_flags_a_resistor_burning_more_than_its_rating(lib):
     assert [f.pins for f in hot] == [["R1"]] and "mW" in hot[0].message        # ~0.8 W in a 0.25 W part
     d.parts[1].value = "1k"                                                      # 81 mW: fine
     assert not [f for f in validate(d, lib, rules=[]).findings if f.rule == "spice_power"]
+
+
+def test_unused_rail_label_is_not_a_dangling_net(lib):
+    d = good_design()
+    d.nets.append(Net(name="VIN", pins=["U1:Vin"]))          # a supply input alone: dangling
+    d.nets.append(Net(name="IOREF", pins=["U1:IOREF"]))      # a supply output alone: an unused rail
+    found = validate(d, lib, spice=False, rules=["single_pin_net"]).findings
+    assert [f.pins for f in found] == [["U1:Vin"]]

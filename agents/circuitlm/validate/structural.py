@@ -47,8 +47,11 @@ def pin_on_several_nets(ctx: Context):
 
 @rule("single_pin_net", "structural")
 def single_pin_net(ctx: Context):
-    """A net joins at least two pins."""
+    """A net joins at least two pins (a rail holding only its supply pin is an unused label, not a dangling trace)."""
     for net in ctx.design.nets:
+        pins = ctx.net_pins.get(net.name, [])
+        if len(pins) == 1 and pins[0].type in ("power_out", "ground") and len(set(net.pins)) == 1:
+            continue
         if len(set(net.pins)) < 2:
             yield finding("minor", f"net {net.name} connects only {len(set(net.pins))} pin(s)", *net.pins)
 
