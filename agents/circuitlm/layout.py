@@ -35,6 +35,7 @@ UNIT = 0.1            # tscircuit schematic units per grid unit
 MARGIN = 3            # free grid units kept between part footprints
 FANOUT = 5            # nets with this many pins or more are drawn as labels
 LONG = 70             # a wired net whose spanning tree is longer than this becomes labels
+FORCE_ITERS = 30      # force refinement steps after the constructive start
 HARD = 1000.0         # routing cost of a forbidden move
 Rect = tuple[float, float, float, float]
 
@@ -292,6 +293,7 @@ class _Placer:
         self.types: dict[str, dict[str, str]] = {}
         self.titles: dict[str, list[str]] = {}
         self.pinnames: dict[str, list[str]] = {}
+        self.base: dict[str, Symbol] = {}       # unrotated symbols
         for p in design.parts:
             if p.ref in self.parts:
                 continue
@@ -309,6 +311,7 @@ class _Placer:
             if not sym.is_box:
                 pp.text = [p.ref] + ([_pretty_value(p.part, p.value)] if p.value else [])
             self.parts[p.ref] = pp
+            self.base[p.ref] = sym
             self._place_text(pp)
         # nets: keep only pins of known parts; merge duplicate names
         self.nets: dict[str, list[str]] = {}
@@ -364,19 +367,20 @@ class _Placer:
                 r = _union(r, label_geometry(self.kinds[net], net, pp.x + pin.x, pp.y + pin.y, pin.facing))
         return r
 
-    def arrange(self, force_iters: int = 30) -> None:
+    def arrange(self, force_iters: int | None = None) -> None:
         """Constructive start, orientation and box sides, force refinement, legal grid."""
+        force_iters = FORCE_ITERS if force_iters is None else force_iters
         self.constructive()
         self.orient()
         self.arrange_boxes()
-        self.constructive()
+        self.constructive(keep_hub=True)
         self.orient()
         if force_iters:
             self.simulate(force_iters, hot=0.08)
         self.legalize()
 
     # -- constructive start: hub in the middle, connected clusters in columns on its sides
-    def constructive(self) -> None:
+    def constructive(self, keep_hub: bool = False) -> None:
         """Put the most connected part at the origin and each cluster of parts wired to it in
         columns on the side of the hub pins it uses (left/right balanced), ordered by depth
         from the hub and aligned with the pins they connect to. Forces then only refine."""
@@ -426,14 +430,15 @@ class _Placer:
         load = {-1: 0.0, 1: 0.0}
         idxs = sorted(range(len(clusters)), key=lambda i: (not hub_pins[i], -height(clusters[i])))
         for i in idxs:
-            if not hp.symbol.is_box and hub_pins[i]:
-                f = hp.symbol.pins[hub_pins[i][0]].facing
-                s = -1 if f == "left" else 1
+            if (keep_hub or not hp.symbol.is_box) and hub_pins[i]:
+                # the side the hub pins already face (after arrange_boxes, or a drawn hub)
+                votes = sum(-1 if hp.symbol.pins[n].facing == "left" else 1 for n in hub_pins[i])
+                s = -1 if votes < 0 else 1
             else:
                 s = -1 if load[-1] <= load[1] else 1
             side[i] = s
             load[s] += height(clusters[i])
-        if hp.symbol.is_box:
+        if hp.symbol.is_box and not keep_hub:
             lists = {-1: [], 1: []}
             for i in range(len(clusters)):
                 lists[side[i]] += [n for n in hub_pins[i] if n not in lists[-1] + lists[1]]
@@ -455,7 +460,8 @@ class _Placer:
                 frontier = nxt
         cluster_of = {c: i for i, comp in enumerate(clusters) for c in comp}
         for s in (-1, 1):
-            members = [c for c in self.refs if c != hub and side[cluster_of[c]] == s]
+            members = [c for c in self.refs if c != hub and side[cluster_of[c]] == s
+                       and hub_pins[cluster_of[c]]]
             if not members:
                 continue
             hb = self.footprint(hub)
@@ -466,22 +472,28 @@ class _Placer:
                     continue
                 widths = {c: self.footprint(c)[2] - self.footprint(c)[0] for c in col}
                 colw = max(widths.values())
-                want = {}
+                want = {}   # footprint top that puts c's pins level with what they join
                 for c in col:
-                    ys = []
+                    pp = self.parts[c]
+                    offs = []
                     for n in wired:
                         pins = self.nets[n]
-                        if any(split_pin(p)[0] == c for p in pins):
-                            ys += [self.parts[split_pin(p)[0]].pin_xy(split_pin(p)[1])[1] for p in pins
-                                   if split_pin(p)[0] != c and depth.get(split_pin(p)[0], 0) < k]
-                    want[c] = sum(ys) / len(ys) if ys else float("inf")
+                        mine = [split_pin(p)[1] for p in pins if split_pin(p)[0] == c]
+                        if not mine:
+                            continue
+                        ys = [self.parts[split_pin(p)[0]].pin_xy(split_pin(p)[1])[1] for p in pins
+                              if split_pin(p)[0] != c and depth.get(split_pin(p)[0], 0) < k]
+                        for nm in mine:
+                            offs += [y - pp.pin_xy(nm)[1] for y in ys]
+                    f = self.footprint(c)
+                    want[c] = f[1] + sum(offs) / len(offs) if offs else float("inf")
                 col.sort(key=lambda c: (bool(hub_pins[cluster_of[c]]) is False, want[c]))
                 y = None
                 for c in col:
                     pp = self.parts[c]
                     f = self.footprint(c)
                     h = f[3] - f[1]
-                    top = (want[c] - h / 2) if want[c] != float("inf") else (y if y is not None else hb[1])
+                    top = want[c] if want[c] != float("inf") else (y if y is not None else hb[1])
                     if y is not None:
                         top = max(top, y)
                     pp.y += top - f[1]
@@ -492,6 +504,31 @@ class _Placer:
                         pp.x += (edge + 8 + colw / 2 - widths[c] / 2) - f[0]
                     y = top + h + MARGIN + 1
                 edge = edge - 8 - colw if s < 0 else edge + 8 + colw
+        orphans = [c for c in sorted(self.refs, key=lambda c: (cluster_of.get(c, -1), depth.get(c, 0)))
+                   if c != hub and not hub_pins[cluster_of[c]]]
+        self._pack_below(orphans, [c for c in self.refs if c not in orphans])
+
+    def _pack_below(self, refs: list[str], placed: list[str]) -> None:
+        """Shelf-pack parts not wired to the hub in rows under what is already placed."""
+        if not refs:
+            return
+        if placed:
+            fps = [self.footprint(r) for r in placed]
+            bx0, by1 = min(f[0] for f in fps), max(f[3] for f in fps)
+            row_w = max(max(f[2] for f in fps) - bx0, 60)
+        else:
+            bx0, by1, row_w = 0.0, 0.0, 60
+        x, y, row_h = bx0, by1 + MARGIN + 3, 0.0
+        for r in refs:
+            f = self.footprint(r)
+            w, h = f[2] - f[0], f[3] - f[1]
+            if x > bx0 and x + w > bx0 + row_w:
+                x, y, row_h = bx0, y + row_h + MARGIN + 3, 0.0
+            pp = self.parts[r]
+            pp.x += x - f[0]
+            pp.y += y - f[1]
+            x += w + MARGIN + 4
+            row_h = max(row_h, h)
 
     def _rebuild_box(self, ref: str, left: list[str], right: list[str]) -> None:
         """Rebuild a box with these side pins first; other signal pins balance the sides."""
@@ -503,7 +540,13 @@ class _Placer:
             if n in top or n in bottom or n in left or n in right:
                 continue
             (left if len(left) <= len(right) else right).append(n)
-        self.parts[ref].symbol = box_symbol(left, right, top, bottom, self.titles[ref])
+        pitch = 0.0
+        for n in top + bottom:
+            net = self.pin_net.get(f"{ref}:{n}")
+            if net in self.labelled and self.kinds.get(net) != "ground":
+                r = label_geometry(self.kinds[net], net, 0, 0, "up")
+                pitch = max(pitch, r[2] - r[0] + 1)
+        self.parts[ref].symbol = box_symbol(left, right, top, bottom, self.titles[ref], pitch)
 
     # -- initial positions
     def initial(self) -> None:
@@ -627,19 +670,21 @@ class _Placer:
             pp = self.parts[r]
             if pp.symbol.is_box:
                 continue
-            base = pp.symbol.rotated(-pp.symbol.rotation) if pp.symbol.rotation else pp.symbol
+            base = self.base[r]
             targets = {t[0]: t for t in self._pin_targets(r)}
             best = None
-            for rot in (0, 90, 180, 270):
-                sym = base.rotated(rot)
+            variants = [base.rotated(rot) for rot in (0, 90, 180, 270)]
+            if len(base.pins) > 2:  # transistors, potentiometers: mirrored too
+                variants += [base.mirror().rotated(rot) for rot in (0, 90, 180, 270)]
+            for sym in variants:
                 cost = 0.0
                 for name, pin in sym.pins.items():
                     net = self.pin_net.get(f"{r}:{name}")
                     kind = self.kinds.get(net, "signal") if net else None
                     if kind == "ground":
-                        cost += 0 if pin.facing == "down" else (6 if pin.facing != "up" else 14)
+                        cost += 0 if pin.facing == "down" else (8 if pin.facing != "up" else 40)
                     elif kind == "power":
-                        cost += 0 if pin.facing == "up" else (6 if pin.facing != "down" else 14)
+                        cost += 0 if pin.facing == "up" else (8 if pin.facing != "down" else 40)
                     t = targets.get(name)
                     if t and net not in self.labelled:
                         px, py = pp.x + pin.x, pp.y + pin.y
@@ -750,7 +795,6 @@ class _Placer:
         bounds = obstacles[0]
         for o in obstacles[1:]:
             bounds = _union(bounds, o)
-        router = _Router(obstacles, pins_xy, self.pin_net, bounds)
         todo = []
         for net, pins in self.nets.items():
             if net in self.labelled or len(pins) < 2:
@@ -760,15 +804,29 @@ class _Placer:
                          abs(pins_xy[pins[a]][1] - pins_xy[pins[b]][1]) for a, b in edges)
             todo.append((length, net, pins))
         todo.sort()
-        traces: list[Trace] = []
-        failed: set[str] = set()
-        for length, net, pins in todo:
-            got = router.route_net(net, pins) if length <= LONG else None
-            if got is None:
-                failed.add(net)
-            else:
-                traces += got
-        return traces, failed
+        # a few net orders (short first, long first, shuffled); keep the cleanest result
+        orders = [todo, todo[::-1]]
+        rng = np.random.default_rng(self.seed)
+        for _ in range(2):
+            orders.append([todo[i] for i in rng.permutation(len(todo))])
+        best = None
+        for order in orders:
+            router = _Router(obstacles, pins_xy, self.pin_net, bounds)
+            traces: list[Trace] = []
+            failed: set[str] = set()
+            for length, net, pins in order:
+                got = router.route_net(net, pins) if length <= LONG else None
+                if got is None:
+                    failed.add(net)
+                else:
+                    traces += got
+            wire = sum(abs(b[0] - a[0]) + abs(b[1] - a[1]) for t in traces for a, b in zip(t.points, t.points[1:]))
+            score = (len(failed), router.crossings, wire)
+            if best is None or score < best[0]:
+                best = (score, traces, failed)
+            if best[0][0] or best[0][1] == 0:
+                break  # failures: label them and place again first; no crossings: done
+        return best[1], best[2]
 
     def labels(self) -> list[NetLabel]:
         out = []
@@ -835,7 +893,7 @@ class _Router:
     """A* maze router on the integer grid: wires of different nets never share a grid edge,
     never touch (no end or bend on another net's wire) and cross only at right angles."""
 
-    STEP, BEND, CROSS, MAX_EXPAND = 1.0, 3.0, 12.0, 60000
+    STEP, BEND, CROSS, MAX_EXPAND, SLACK, HWEIGHT = 1.0, 3.0, 12.0, 20000, 16, 1.3
     _D = ((1, 0), (-1, 0), (0, 1), (0, -1))
 
     def __init__(self, obstacles: list[Rect], pins: dict[str, tuple[float, float, str]],
@@ -860,6 +918,7 @@ class _Router:
         self.node_net: dict[tuple[int, int], str] = {}
         self.node_kind: dict[tuple[int, int], str] = {}   # h / v straight through, x otherwise
         self.edge_net: dict[tuple[int, int, int, int], str] = {}
+        self.crossings = 0
 
     def _free(self, x: int, y: int) -> bool:
         if not (self.x0 <= x <= self.x1 and self.y0 <= y <= self.y1):
@@ -896,6 +955,7 @@ class _Router:
         return out
 
     def _search(self, net, src, tree_pins, tree_nodes):
+        """Weighted A* from a pin tip (leaving it straight out) to the net's tree."""
         import heapq
 
         sx, sy, sf = src
@@ -905,25 +965,33 @@ class _Router:
         tx1 = max(t[0] for t in targets)
         ty0 = min(t[1] for t in targets)
         ty1 = max(t[1] for t in targets)
-
-        def h(x, y):
-            return (max(tx0 - x, 0, x - tx1) + max(ty0 - y, 0, y - ty1)) * self.STEP
-
+        # search window: the box around source and targets plus room to go around, on the grid
+        wx0 = max(min(tx0, sx) - self.SLACK, self.x0)
+        wx1 = min(max(tx1, sx) + self.SLACK, self.x1)
+        wy0 = max(min(ty0, sy) - self.SLACK, self.y0)
+        wy1 = min(max(ty1, sy) + self.SLACK, self.y1)
         first = (sx + fd[0], sy + fd[1])
         if not self._enter_ok(net, (sx, sy), first, fd, tree_pins):
             return None
+        W, X0, Y0, blocked = self.W, self.x0, self.y0, self.blocked
+        owner, edge_net, node_net, node_kind = self.owner, self.edge_net, self.node_net, self.node_kind
+        step, bend, cross, hw = self.STEP, self.BEND, self.CROSS, self.HWEIGHT
+        goal_dir = {pt: (-_DIR[f][0], -_DIR[f][1]) for pt, (_, f) in tree_pins.items()}
+        own_nodes = {pt for pt in tree_nodes if node_net.get(pt) == net}
         start = (first[0], first[1], fd)
-        g = {start: self.STEP}
+        g = {start: step}
         parent = {start: None}
-        heap = [(self.STEP + h(*first), self.STEP, start)]
+        h0 = max(tx0 - first[0], 0, first[0] - tx1) + max(ty0 - first[1], 0, first[1] - ty1)
+        heap = [(step + hw * h0, step, start)]
         expanded = 0
+        inf = float("inf")
         while heap:
             f, cost, st = heapq.heappop(heap)
-            if cost > g.get(st, float("inf")):
+            if cost > g.get(st, inf):
                 continue
             x, y, d = st
             node = (x, y)
-            if self._is_goal(net, node, d, tree_pins, tree_nodes):
+            if (node in goal_dir and d == goal_dir[node]) or node in own_nodes:
                 path = [node]
                 cur = st
                 while parent[cur] is not None:
@@ -934,24 +1002,42 @@ class _Router:
             expanded += 1
             if expanded > self.MAX_EXPAND:
                 return None
-            crossing = node in self.node_net and self.node_net[node] != net
+            on_here = node_net.get(node)
+            crossing = on_here is not None and on_here != net
             for nd in self._D:
                 if nd[0] == -d[0] and nd[1] == -d[1]:
                     continue
                 if crossing and nd != d:
                     continue
-                nxt = (x + nd[0], y + nd[1])
-                if not self._enter_ok(net, node, nxt, nd, tree_pins):
+                nx, ny = x + nd[0], y + nd[1]
+                if not (wx0 <= nx <= wx1 and wy0 <= ny <= wy1):
                     continue
-                c = cost + self.STEP + (self.BEND if nd != d else 0.0)
-                on = self.node_net.get(nxt)
+                nxt = (nx, ny)
+                if nxt in goal_dir:
+                    if nd != goal_dir[nxt]:
+                        continue
+                else:
+                    if blocked[(ny - Y0) * W + nx - X0]:
+                        continue
+                    o = owner.get(nxt, net)
+                    if o != net:
+                        continue
+                    e = edge_net.get((min(x, nx), min(y, ny), max(x, nx), max(y, ny)))
+                    if e is not None and e != net:
+                        continue
+                c = cost + step + (bend if nd != d else 0.0)
+                on = node_net.get(nxt)
                 if on is not None and on != net:
-                    c += self.CROSS
-                ns = (nxt[0], nxt[1], nd)
-                if c < g.get(ns, float("inf")):
+                    kind = node_kind.get(nxt)
+                    if kind == "x" or (kind == "h" and nd[1] == 0) or (kind == "v" and nd[0] == 0):
+                        continue
+                    c += cross
+                ns = (nx, ny, nd)
+                if c < g.get(ns, inf):
                     g[ns] = c
                     parent[ns] = st
-                    heapq.heappush(heap, (c + h(*nxt), c, ns))
+                    hh = max(tx0 - nx, 0, nx - tx1) + max(ty0 - ny, 0, ny - ty1)
+                    heapq.heappush(heap, (c + hw * hh, c, ns))
         return None
 
     def _enter_ok(self, net, node, nxt, nd, tree_pins) -> bool:
@@ -973,12 +1059,6 @@ class _Router:
                 return False
         return True
 
-    def _is_goal(self, net, node, d, tree_pins, tree_nodes) -> bool:
-        if node in tree_pins:
-            pf = _DIR[tree_pins[node][1]]
-            return d == (-pf[0], -pf[1])
-        return node in tree_nodes and self.node_net.get(node) == net
-
     def _commit(self, net, path) -> None:
         for i, pt in enumerate(path):
             straight = None
@@ -988,6 +1068,9 @@ class _Router:
                     straight = "h"
                 elif a[0] == pt[0] == b[0]:
                     straight = "v"
+            if pt in self.node_net and self.node_net[pt] != net:
+                self.crossings += 1
+                continue  # a crossing: the node stays the other net's straight wire
             if self.node_net.get(pt) == net:
                 self.node_kind[pt] = "x"
             else:
@@ -1003,14 +1086,18 @@ def place(design: Design, lib=None, seed: int = 0) -> Layout:
     pl = _Placer(design, lib, seed)
     traces: list[Trace] = []
     if pl.refs:
-        for _ in range(4):
+        for _ in range(3):
             pl.arrange()
             traces, failed = pl.route()
             if not failed:
                 break
             pl.labelled |= failed  # drawn as labels from now on; place again without them
         else:
-            traces = [t for t in traces if t.net not in failed]
+            # keep the placement; make room for the new labels and route around them
+            while failed:
+                pl.legalize()
+                traces, failed = pl.route()
+                pl.labelled |= failed
     pins = {}
     for r in pl.refs:
         pp = pl.parts[r]

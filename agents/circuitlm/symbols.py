@@ -76,6 +76,7 @@ class Symbol:
     prims: list[tuple]
     body: tuple[float, float, float, float]
     rotation: int = 0
+    mirrored: bool = False        # flipped left-right before rotating
     cj_name: str = ""            # tscircuit symbol_name family (e.g. boxresistor), "" for boxes
     title: list[str] = field(default_factory=list)   # box header lines (drawn inside)
 
@@ -99,9 +100,35 @@ class Symbol:
         body = (min(xs), min(ys), max(xs), max(ys))
         return replace(self, pins=pins, prims=prims, body=body, rotation=(self.rotation + rot) % 360)
 
+    def mirror(self) -> "Symbol":
+        """This symbol flipped left-right (an npn with its base on the right)."""
+        if self.is_box:
+            return self
+        flip = {"left": "right", "right": "left", "up": "up", "down": "down"}
+        pins = {n: Pin(n, -p.x, p.y, flip[p.facing]) for n, p in self.pins.items()}
+        prims = [_mirror_prim(p) for p in self.prims]
+        b = self.body
+        return replace(self, pins=pins, prims=prims, body=(-b[2], b[1], -b[0], b[3]),
+                       mirrored=not self.mirrored)
+
     def direction(self) -> str:
         """tscircuit direction suffix of this orientation (right/down/left/up)."""
         return {0: "right", 90: "down", 180: "left", 270: "up"}[self.rotation % 360]
+
+
+def _mirror_prim(p: tuple) -> tuple:
+    k = p[0]
+    if k == "line":
+        return ("line", -p[1], p[2], -p[3], p[4])
+    if k == "poly":
+        return ("poly", [(-x, y) for x, y in p[1]], p[2], p[3])
+    if k == "circle":
+        return ("circle", -p[1], p[2], p[3], p[4])
+    if k == "rect":
+        return ("rect", -p[3], p[2], -p[1], p[4])
+    if k == "text":
+        return ("text", -p[1], *p[2:])
+    raise ValueError(f"unknown primitive {k}")
 
 
 def _rot_prim(p: tuple, rot: int) -> tuple:
@@ -321,18 +348,19 @@ def symbol_for(part_id: str, pins: list[str], title: list[str] | None = None,
 
 
 def box_symbol(left: list[str], right: list[str], top: list[str], bottom: list[str],
-               title: list[str]) -> Symbol:
+               title: list[str], min_pitch: float = 0) -> Symbol:
     """A labelled box: header lines inside at the top, pins with their names on four sides.
 
     Pins sit on the grid: left/right pins every BOX_PITCH units below the header, top/bottom
     pins spread along the width. The origin is the box's top-left corner of the body (before
-    the stubs); the layout only ever translates boxes.
+    the stubs); the layout only ever translates boxes. `min_pitch` spaces top/bottom pins
+    wider (room for the net labels hanging on them).
     """
     pw = max([text_width(n, PIN_FONT) for n in left] + [0])
     pe = max([text_width(n, PIN_FONT) for n in right] + [0])
     tw = max([text_width(t, FONT) for t in title] + [0])
     tb_w = max([text_width(n, PIN_FONT) for n in top + bottom] + [0])
-    tb_pitch = max(BOX_PITCH, math.ceil(tb_w + 1))
+    tb_pitch = max(BOX_PITCH, math.ceil(tb_w + 1), math.ceil(min_pitch))
     width = max(pw + pe + 3, tw + 2, tb_pitch * (max(len(top), len(bottom)) + 1), 8)
     width = int(math.ceil(width))
     header = (2 if top else 0.6) + 1.6 * len(title)
