@@ -248,7 +248,8 @@ def identify(prompt: str, client, lib, *, log: StageLog | None = None, candidate
     extra = [p.id for p, _ in hits[:candidates]] or [x for x in SUPPORT_PARTS if x in lib]
     cands = list(dict.fromkeys(known + extra))[: max(candidates, len(known) + 3)]
     llm_ids: list[str] = []
-    if client is not None and cands:
+    unknown = [r for r in found if not r.part]
+    if client is not None and cands and not unknown:     # an unknown part stops the run anyway
         schema = {"type": "object", "additionalProperties": False, "required": ["parts"],
                   "properties": {"parts": {"type": "array", "maxItems": 6, "minItems": 1,
                                            "items": {"type": "string", "enum": cands}}}}

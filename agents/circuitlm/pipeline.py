@@ -74,7 +74,7 @@ class _Clock:
         return _T()
 
 
-def design_prompt(prompt: str, client, lib, *, log: StageLog | None = None, clock=None):
+def design_prompt(prompt: str, client, lib, *, log: StageLog | None = None, clock=None, max_connections: int = 6):
     """Stages 1-4 and the repair: (design, warnings, actions, plan). Raises EdaError on bad input."""
     from .identify import identify
     from .pinout import retrieve
@@ -91,7 +91,7 @@ def design_prompt(prompt: str, client, lib, *, log: StageLog | None = None, cloc
                 parts={p.id: [f"{x.name}:{x.type}" for x in p.pins_of_type(*_TYPES)] for p in parts})
     warnings = [r.note for r in requested if r.note]
     with clock("plan"):
-        plan = make_plan(prompt, requested, parts, client, log=log)
+        plan = make_plan(prompt, requested, parts, client, log=log, max_connections=max_connections)
     with clock("synthesize"):
         design, notes = synthesize(plan, lib)
         log.add("synthesize", kind="deterministic", notes=notes, parts=len(design.parts), nets=len(design.nets))
@@ -106,7 +106,7 @@ _TYPES = ("power_in", "power_out", "ground", "gpio", "analog", "digital", "i2c_s
 
 
 def run_prompt(prompt: str, out_dir: str | Path | None, client, lib, *, spice: bool = True, judge=None,
-               seed: int = 0) -> Result:
+               seed: int = 0, max_connections: int = 6) -> Result:
     """Design, check, lay out and draw `prompt`; write the files into `out_dir` (None: write nothing)."""
     from .circuitjson import to_circuit_json
     from .draw import render_svg, svg_to_png
@@ -115,7 +115,8 @@ def run_prompt(prompt: str, out_dir: str | Path | None, client, lib, *, spice: b
     from .validate import validate
     clock = _Clock()
     log = StageLog()
-    design, warnings, actions, plan = design_prompt(prompt, client, lib, log=log, clock=clock)
+    design, warnings, actions, plan = design_prompt(prompt, client, lib, log=log, clock=clock,
+                                                    max_connections=max_connections)
     with clock("validate"), (_SPICE_LOCK if spice else nullcontext()):
         report = validate(design, lib, spice=spice, judge=judge)
     with clock("layout"):

@@ -78,7 +78,18 @@ def signal_pins(kb) -> list[str]:
                 ][: (1 if kb.kind in ("led", "switch") else None)]
     if kb.kind in ("potentiometer", "variable_resistor"):
         return [p.name for p in kb.pins_of_type("analog")] or [kb.unique_pins[-1]]
-    return [p.name for p in kb.pins_of_type(*SIGNAL_TYPES)]
+    pins = kb.pins_of_type(*SIGNAL_TYPES)
+    bus = [p for p in pins if p.type in ("i2c_sda", "i2c_scl", "uart_tx", "uart_rx", "spi")]
+    analog_out = [p for p in pins if p.type == "analog" and p.direction == "out"]
+    out = []
+    for t in ("i2c_sda", "i2c_scl"):                 # the primary I2C pins only (not XDA/XCL, SD0...)
+        out += [p.name for p in pins if p.type == t][:1]
+    for p in pins:
+        if p.type in ("uart_tx", "uart_rx", "spi") or p in analog_out:
+            out.append(p.name)
+        elif p.type in ("digital", "gpio") and (not (bus or analog_out) or p.name in ("CE", "RST", "DIO0")):
+            out.append(p.name)                       # optional pins (INT, AD0, DRDY...) are left to the rules
+    return out
 
 
 def compatible(periph, pin: str, mcu, mpin: str) -> str | None:
