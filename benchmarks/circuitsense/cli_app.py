@@ -10,7 +10,7 @@ import typer
 def command(data: Optional[Path] = typer.Option(None, "--data", help="Official CircuitSense data: a Domain/Level/qN/ "
                                                 "folder tree, or the shared sample items.jsonl (or its folder)."),
             generate: Optional[int] = typer.Option(None, "--generate", help="Generate N labelled circuits "
-                                                   "(2 items each: transfer function and element counts)."),
+                                                   "(transfer function, element counts and, where one fits, a design item each)."),
             seed: int = typer.Option(0, "--seed", help="Seed of the generator."),
             out: Path = typer.Option(..., "-o", "--output", help="Run directory (resumable)."),
             base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint "
@@ -19,6 +19,8 @@ def command(data: Optional[Path] = typer.Option(None, "--data", help="Official C
             api_key: Optional[str] = typer.Option(None, "--api-key", help="API key (default: $EDA_LLM_API_KEY)."),
             jobs: int = typer.Option(2, "--jobs", "-j", help="Concurrent model calls."),
             oracle: bool = typer.Option(False, "--oracle", help="Answer with the labels (self-check: 100%)."),
+            images: bool = typer.Option(False, "--images/--text-only", help="Send the schematic / official "
+                                        "image as OpenAI image content (multimodal endpoints)."),
             limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N items."),
             max_tokens: int = typer.Option(512, "--max-tokens", help="Longest answer, in tokens."),
             timeout: float = typer.Option(10.0, "--label-timeout", help="Seconds per lcapy derivation."),
@@ -27,7 +29,7 @@ def command(data: Optional[Path] = typer.Option(None, "--data", help="Official C
     from benchmarks.circuitsense.run import run_circuitsense
     summary = run_circuitsense(out, data=data, generate=generate, seed=seed, base_url=base_url, model=model,
                                api_key=api_key, jobs=jobs, oracle=oracle, limit=limit, max_tokens=max_tokens,
-                               timeout=timeout, progress=not quiet,
+                               timeout=timeout, progress=not quiet, images=images,
                                log=lambda m: typer.echo(m, err=True))
     acc = summary["accuracy"]
     typer.echo(f"{summary['model']}: accuracy {'n/a' if acc is None else f'{acc:.4f}'} "

@@ -15,13 +15,21 @@ from dataclasses import dataclass, field
 from eda.ir.circuit import Circuit, Component
 from eda.unionfind import UnionFind
 
-#: (kind, weight) of a grid edge.
+#: (kind, weight) of a grid edge. H/F: current-controlled sources sensing I(Vin); U: an ideal-opamp
+#: template (follower, non-inverting or inverting amplifier, output to ground); Q/M: small-signal
+#: BJT (r_pi, g_m, r_o) / MOSFET (C_gs, g_m, r_o) models, base/gate at the edge's first node,
+#: collector/drain at its second, emitter/source at ground.
 EDGE_KINDS = [("short", 0.10), ("open", 0.20), ("R", 0.30), ("C", 0.13), ("L", 0.10),
-              ("V", 0.04), ("I", 0.04), ("E", 0.045), ("G", 0.045)]
+              ("V", 0.04), ("I", 0.04), ("E", 0.04), ("G", 0.04), ("H", 0.02), ("F", 0.02),
+              ("U", 0.04), ("Q", 0.025), ("M", 0.025)]
+#: an ideal opamp is a VCVS of gain Ad; labels take the limit Ad -> oo, ngspice simulates this gain.
+OPAMP_GAIN = 1e6
 #: grid (rows, columns) per difficulty level.
 LEVELS = {1: (2, 3), 2: (2, 4), 3: (3, 3)}
 #: log-uniform sample ranges of the numeric values.
-RANGES = {"R": (100.0, 10e3), "C": (1e-9, 1e-6), "L": (1e-4, 1e-2), "E": (0.5, 5.0), "G": (1e-3, 1e-2)}
+RANGES = {"R": (100.0, 10e3), "C": (1e-9, 1e-6), "L": (1e-4, 1e-2), "E": (0.5, 5.0), "G": (1e-3, 1e-2),
+          "H": (100.0, 10e3), "F": (0.5, 5.0), "Rpi": (1e3, 10e3), "gm": (1e-3, 5e-2), "ro": (1e4, 1e5),
+          "Cgs": (1e-10, 1e-8)}
 
 
 @dataclass
@@ -32,6 +40,9 @@ class Element:
     ctrl: tuple[str, str] | None = None
     value: float = 0.0
     edge: tuple | None = None          # the grid edge ((row, col), (row, col)) it sits on (drawing)
+    group: str | None = None           # the template it belongs to (U1, Q1, M1), if any
+    vkey: str | None = None            # its value range in RANGES (default: its kind)
+    ends: tuple | None = None          # the nets at the ends of its grid edge, when not its own nodes
 
 
 @dataclass
@@ -48,9 +59,11 @@ class GenCircuit:
 
     def counts(self) -> dict[str, int]:
         """Perception label: number of elements of each kind, the input source included."""
-        c = {"R": 0, "C": 0, "L": 0, "V": 1, "I": 0, "E": 0, "G": 0}
+        c = {"R": 0, "C": 0, "L": 0, "V": 1, "I": 0, "E": 0, "G": 0, "H": 0, "F": 0, "U": 0, "Q": 0, "M": 0}
         for e in self.elements:
             c[e.kind] += 1
+        for g in {e.group for e in self.elements if e.group and e.group[0] in "QM"}:
+            c[g[0]] += 1
         return c
 
     def ir(self, symbolic: bool, dc: dict[str, float] | None = None) -> Circuit:
@@ -65,6 +78,13 @@ class GenCircuit:
                         args=[] if symbolic else ["dc", vin_dc, "ac", "1"]))
         for e in self.elements:
             nets = list(e.nodes) + (list(e.ctrl) if e.ctrl else [])
+            if e.kind == "U":                   # ideal opamp: VCVS of gain Ad (symbolic) / OPAMP_GAIN
+                c.add(Component("E", e.name, nets, value="Ad" if symbolic else f"{OPAMP_GAIN:g}"))
+                continue
+            if e.kind in "HF":                  # current-controlled: the current through Vin
+                c.add(Component(e.kind, e.name, nets, value=None,
+                                args=["Vin", e.name if symbolic else f"{e.value:.6g}"]))
+                continue
             if symbolic:
                 val = e.name
             elif e.kind in "VI":
@@ -75,12 +95,34 @@ class GenCircuit:
         return c
 
     def values(self) -> dict[str, float]:
-        return {e.name: e.value for e in self.elements if e.kind not in "VI"}
+        return {e.name: e.value for e in self.elements if e.kind not in "VIU"}
 
 
 def _draw(rng: random.Random, kind: str) -> float:
     lo, hi = RANGES[kind]
     return float(f"{math.exp(rng.uniform(math.log(lo), math.log(hi))):.3g}")
+
+
+def _template(rng: random.Random, kind: str, name: str, a: str, b: str, edge, fresh) -> list[Element] | None:
+    """The elements of an opamp (U) or small-signal transistor (Q, M) template on nodes a -> b."""
+    if "0" in (a, b) or (kind == "U" and b == "1"):
+        return None                            # no output to drive / an opamp fighting Vin
+    if kind == "U":
+        variant = rng.choice(("follower", "noninverting", "inverting"))
+        if variant == "follower":
+            return [Element("U", f"E{name}", (b, "0"), ctrl=(a, b), edge=edge, ends=(a, b), group=name)]
+        m = fresh()
+        if variant == "noninverting":
+            return [Element("U", f"E{name}", (b, "0"), ctrl=(a, m), edge=edge, ends=(a, b), group=name),
+                    Element("R", f"Rf{name}", (b, m), group=name, vkey="R"),
+                    Element("R", f"Rg{name}", (m, "0"), group=name, vkey="R")]
+        return [Element("U", f"E{name}", (b, "0"), ctrl=("0", m), edge=edge, ends=(a, b), group=name),
+                Element("R", f"Ri{name}", (a, m), group=name, vkey="R"),
+                Element("R", f"Rf{name}", (m, b), group=name, vkey="R")]
+    first = (Element("R", f"Rpi{name}", (a, "0"), group=name, vkey="Rpi") if kind == "Q"
+             else Element("C", f"Cgs{name}", (a, "0"), group=name, vkey="Cgs"))
+    return [first, Element("G", f"Gm{name}", (b, "0"), ctrl=(a, "0"), edge=edge, ends=(a, b), group=name, vkey="gm"),
+            Element("R", f"Ro{name}", (b, "0"), group=name, vkey="ro")]
 
 
 def _candidate(rng: random.Random, level: int, ident: str) -> GenCircuit | None:
@@ -109,6 +151,11 @@ def _candidate(rng: random.Random, level: int, ident: str) -> GenCircuit | None:
             names[root] = str(len(names))
         return names[root]
 
+    def fresh() -> str:                        # an internal node of a template
+        key = ("internal", len(names))
+        names[key] = str(len(names))
+        return names[key]
+
     if net((0, 0)) == "0":
         return None
     elements, count = [], {}
@@ -119,16 +166,24 @@ def _candidate(rng: random.Random, level: int, ident: str) -> GenCircuit | None:
                 return None                    # a shorted voltage source: no solution
             continue                           # a shorted element carries nothing: left out
         count[k] = count.get(k, 0) + 1
-        elements.append(Element(k, f"{k}{count[k]}", (na, nb), edge=(a, b)))
+        name = f"{k}{count[k]}"
+        if k in "UQM":
+            parts = _template(rng, k, name, na, nb, (a, b), fresh)
+            if parts is None:
+                count[k] -= 1
+                continue
+            elements += parts
+            continue
+        elements.append(Element(k, name, (na, nb), edge=(a, b)))
     nets = sorted({n for e in elements for n in e.nodes} - {"0", "1"})
     if not nets:
         return None
     pairs = [e.nodes for e in elements if e.kind in "RLC"] + [("1", "0")]
     for e in elements:
-        if e.kind in "EG":
+        if e.kind in "EG" and e.ctrl is None:
             e.ctrl = rng.choice(pairs)
-        if e.kind not in "VI":
-            e.value = _draw(rng, e.kind)
+        if e.kind not in "VIU":
+            e.value = _draw(rng, e.vkey or e.kind)
     return GenCircuit(ident, level, (rows, cols), elements, out=rng.choice(nets), wires=wires)
 
 

@@ -34,19 +34,38 @@ def _derive(netlist: str, out: str) -> str:
     """Worker: the lcapy transfer function V(out)/V(1) of a symbolic netlist, as sympy text."""
     import warnings
     warnings.filterwarnings("ignore")
-    from lcapy import Circuit
-    h = Circuit(netlist).transfer(1, 0, out, 0).sympy
     import sympy
+    from lcapy import Circuit
+    h = sympy.cancel(Circuit(netlist)[out].V.s.sympy)     # Vin is the s-domain source 1
+    ad = next((x for x in h.free_symbols if x.name == "Ad"), None)
+    if ad is not None:                                       # ideal opamps: the limit Ad -> oo
+        num, den = (sympy.Poly(x, ad) for x in sympy.fraction(h))
+        if num.degree() > den.degree():
+            raise ValueError("no finite limit for Ad -> oo")
+        h = num.LC() / den.LC() if num.degree() == den.degree() else sympy.Integer(0)
     return str(sympy.factor(sympy.cancel(h)))
 
 
 def lcapy_netlist(c: GenCircuit) -> str:
-    """The lcapy form of the circuit (symbolic values; dependent sources with their gain symbol)."""
-    lines = ["Vin 1 0"]
+    """The lcapy form of the circuit: Vin the s-domain source 1 (so V(out) is the transfer function),
+    other independent sources off (V a 0 V source, I left out), dependent sources with their gain
+    symbol, opamps as `opamp` VCVS of gain Ad, H/F controlled by the current through Vin."""
+    lines = ["Vin 1 0 s 1"]
     for e in c.elements:
-        ctrl = f" {e.ctrl[0]} {e.ctrl[1]}" if e.ctrl else ""
-        a, b = e.nodes if e.kind != "G" else e.nodes[::-1]   # lcapy's G drives current the other way
-        lines.append(f"{e.name} {a} {b}{ctrl} {e.name}")
+        a, b = e.nodes
+        if e.kind == "V":
+            lines.append(f"{e.name} {a} {b} 0")
+        elif e.kind == "I":
+            continue
+        elif e.kind == "U":
+            lines.append(f"{e.name} {a} {b} opamp {e.ctrl[0]} {e.ctrl[1]} Ad")
+        elif e.kind in "HF":
+            lines.append(f"{e.name} {a} {b} Vin {e.name}")
+        else:
+            ctrl = f" {e.ctrl[0]} {e.ctrl[1]}" if e.ctrl else ""
+            if e.kind == "G":
+                a, b = b, a                    # lcapy's G drives current the other way
+            lines.append(f"{e.name} {a} {b}{ctrl} {e.name}")
     return "\n".join(lines)
 
 

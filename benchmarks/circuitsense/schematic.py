@@ -4,7 +4,8 @@ The drawing follows the generator's grid: grid point (row, col) at x = 3*col, y 
 element sits on its grid edge with its name, shorts are wires, the bottom row is the ground rail,
 `Vin` stands left of node 1, and each net is labelled once with its SPICE name (the output node
 marked "out"); voltage sources show + at SPICE's first node, current sources point from
-the first node to the second (SPICE's positive current). Drawn with schemdraw's own SVG backend (no matplotlib figure, thread-safe enough
+the first node to the second (SPICE's positive current); an opamp or transistor-model template is
+a box named after it on its grid edge, its parts and their nodes listed under the drawing. Drawn with schemdraw's own SVG backend (no matplotlib figure, thread-safe enough
 for one drawing at a time per process).
 """
 from __future__ import annotations
@@ -59,15 +60,40 @@ def schematic_svg(c) -> str:
             if e.edge is None:
                 continue
             a, b = e.edge
-            if e.kind in "VEH":                # schemdraw puts + at the end; SPICE's n+ is the first node
-                a, b = b, a
-            d += _element(e.kind)().endpoints(_xy(a), _xy(b)).label(_label(e), fontsize=10)
-            for p, net in zip(e.edge, e.nodes):
+            if e.group:                        # a template: a box from input to output, parts in the legend
+                d += elm.RBox().endpoints(_xy(a), _xy(b)).label(e.group, fontsize=10)
+            else:
+                if e.kind in "VEH":            # schemdraw puts + at the end; SPICE's n+ is the first node
+                    a, b = b, a
+                d += _element(e.kind)().endpoints(_xy(a), _xy(b)).label(_label(e), fontsize=10)
+            for p, net in zip(e.edge, e.ends or e.nodes):
                 if net not in labelled:
                     labelled.add(net)
                     tag = f"{net} (out)" if net == c.out else net
                     d += elm.Dot().at(_xy(p)).label(tag, loc="top", color="#b22222", fontsize=10)
+        legend = _legend(c)
+        for i, line in enumerate(legend):
+            d += elm.Label().at((-STEP, ground_y - 1.2 - 0.6 * i)).label(line, loc="right", halign="left",
+                                                                        fontsize=10)
         return d.get_imagedata("svg").decode()
+
+
+def _legend(c) -> list[str]:
+    """One line per template (opamp, transistor model): its parts and their nodes."""
+    kinds = {"U": "ideal opamp", "Q": "small-signal BJT", "M": "small-signal MOSFET"}
+    lines = []
+    for g in dict.fromkeys(e.group for e in c.elements if e.group):
+        parts = []
+        for e in (x for x in c.elements if x.group == g):
+            where = f"{e.nodes[0]}-{e.nodes[1]}"
+            if e.kind == "U":
+                parts.append(f"{e.name}: out {e.nodes[0]}, + {e.ctrl[0]}, - {e.ctrl[1]}")
+            elif e.kind == "G":
+                parts.append(f"{e.name} {where} ·V({e.ctrl[0]},{e.ctrl[1]})")
+            else:
+                parts.append(f"{e.name} {where}")
+        lines.append(f"{g} ({kinds[g[0]]}): " + "; ".join(parts))
+    return lines
 
 
 def draw_circuit(c, svg_path: Path, png: bool = True) -> Path:

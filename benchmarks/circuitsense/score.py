@@ -32,6 +32,26 @@ def _rhs(text: str) -> str:
     return text.strip()
 
 
+def _latex_fixups(src: str) -> str:
+    """Slips seen in official answers: ').(' for a product, parentheses unbalanced inside a {} group
+    (a ')' that closes nothing there is dropped, a '(' left open is closed at the group's end)."""
+    src = re.sub(r"\)\s*\.\s*\(", r")\\cdot(", src)
+    out, depth = [], [0]
+    for ch in src:
+        if ch == "{":
+            depth.append(0)
+        elif ch == "}" and len(depth) > 1:
+            out.append(")" * depth.pop())
+        elif ch == "(":
+            depth[-1] += 1
+        elif ch == ")":
+            if depth[-1] == 0:
+                continue
+            depth[-1] -= 1
+        out.append(ch)
+    return "".join(out) + ")" * depth[0]
+
+
 def parse_answer(text: str, names: set[str]) -> sympy.Expr:
     """An answer as a sympy expression whose symbols named like the label's are the same symbols."""
     local = {n: sympy.Symbol(n) for n in names | {"s"}}
@@ -42,10 +62,11 @@ def parse_answer(text: str, names: set[str]) -> sympy.Expr:
     if "\\" in src:
         try:
             from sympy.parsing.latex import parse_latex
-            expr = parse_latex(src)
+            expr = parse_latex(_latex_fixups(src))
         except Exception as e:  # noqa: BLE001 - the latex parser is optional and raises many kinds
             raise Unparsable(f"cannot read LaTeX: {type(e).__name__}") from None
-        return expr.subs({sym: local.get(sym.name, sym) for sym in expr.free_symbols})
+        flat = {sym: re.sub(r"[_{}\\ ]", "", sym.name) for sym in expr.free_symbols}   # C_{1} -> C1
+        return expr.subs({sym: local.get(n, sympy.Symbol(n)) for sym, n in flat.items()})
     try:
         return parse_expr(src, local_dict=local, transformations=_TRANSFORMS, evaluate=True)
     except Exception as e:  # noqa: BLE001 - parse_expr raises anything from SyntaxError to TypeError
@@ -66,11 +87,24 @@ def _numeric_equal(a: sympy.Expr, b: sympy.Expr, syms: list, rng: random.Random,
     return True
 
 
+_FUNCS = {"sqrt", "exp", "log", "sin", "cos", "tan", "pi", "I", "E", "oo", "j", "s"}
+
+
+def _idents(text: str) -> set[str]:
+    """The names in a plain-text expression, kept whole when parsing (no implicit splitting)."""
+    if "\\" in text:
+        return set()
+    return {w for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", _rhs(text)) if w not in _FUNCS}
+
+
 def symbolic_equal(answer: str, label: str, seed: int = 0) -> tuple[bool, str]:
     """(right, why) for a symbolic answer against a symbolic label."""
     if _rhs(answer).replace(" ", "") == _rhs(label).replace(" ", ""):
         return True, "identical text"
-    want = parse_answer(label, set())
+    try:
+        want = parse_answer(label, _idents(label))   # R1 stays one symbol (not R*1)
+    except Unparsable as e:
+        return False, f"label unreadable ({e}); only identical text counts"
     names = {str(s) for s in want.free_symbols}
     try:
         got = parse_answer(answer, names)
@@ -82,6 +116,10 @@ def symbolic_equal(answer: str, label: str, seed: int = 0) -> tuple[bool, str]:
     try:
         if sympy.cancel(sympy.together(got - want)) == 0:      # exact for rational functions
             return True, "sympy-equal"
+        exact = not (got.atoms(sympy.Float) or want.atoms(sympy.Float))
+        syms0 = list(want.free_symbols | got.free_symbols)
+        if exact and got.is_rational_function(*syms0) and want.is_rational_function(*syms0):
+            return False, "not equal (rational functions differ)"   # cancel decides: no numeric leniency
     except Exception:  # noqa: BLE001 - cancel can fail on odd input; fall back to numbers
         pass
     syms = sorted(want.free_symbols | got.free_symbols | {sympy.Symbol("s")}, key=str)
