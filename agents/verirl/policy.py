@@ -25,9 +25,17 @@ def _cache_root() -> Path:
     return (Path(root) if root else Path.home() / ".cache" / "eda") / "verirl"
 
 
+def _quiet_transformers() -> None:
+    """No per-tensor progress bars from transformers on the user's terminal."""
+    from transformers.utils import logging as hf_logging
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+
+
 def bundled_policy_dir() -> Path:
     """A Hugging Face folder holding the bundled model, converted from its GGUF on first use."""
     from eda.llm.local import bundled_model_path
+    _quiet_transformers()
     gguf = bundled_model_path()
     out = _cache_root() / gguf.stem
     if (out / "config.json").is_file() and (out / "tokenizer_config.json").is_file():
@@ -54,6 +62,7 @@ def bundled_policy_dir() -> Path:
 def load_policy(model: str | Path | None = None, device: str = "cpu"):
     """(model, tokenizer): the bundled model when `model` is None, else a local Hugging Face folder."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
+    _quiet_transformers()
     path = bundled_policy_dir() if model in (None, "", "bundled") else Path(model)
     if not Path(path).is_dir():
         raise EdaError(f"{path}: not a Hugging Face model folder (config.json + weights)")
