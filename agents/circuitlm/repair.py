@@ -1,7 +1,7 @@
 """Deterministic repairs for what the rules can fix, before the design is validated again.
 
 In order (each step sees the previous one's result):
-1. power: unconnected ground pins join the ground net; a part with no supply pin wired joins the
+1. power: separate ground nets are merged into one; unconnected ground pins join it; a part with no supply pin wired joins the
    one rail whose voltage its supply pin accepts (the nominal one when several fit); with no such
    rail, an unused supply output of the right voltage on a board or battery becomes one;
 2. flyback: an inductive load switched by a transistor gets a diode across it, cathode to supply;
@@ -23,7 +23,7 @@ from eda.kb import KbPin, Library
 from .design import Design, Net, Part
 from .validate.context import Context, e12_at_least, format_ohms
 from .validate.electrical import (_drivers, _led_terminals, flyback_diode, led_has_resistor,
-                                  needs_pullup)
+                                  needs_pullup, split_grounds)
 
 RAIL_NAMES = {5.0: "5V", 3.3: "3V3", 12.0: "12V", 9.0: "9V", 0.0: "GND"}
 
@@ -117,6 +117,15 @@ def _ground_net(d: Design, ctx: Context) -> str | None:
 def fix_power(d: Design, lib: Library) -> list[str]:
     actions = []
     ctx = Context(d, lib)
+    grounds = split_grounds(ctx)
+    if len(grounds) > 1:                # GND and GND2: one ground (mains-side nets are left apart)
+        main = _net(d, grounds[0])
+        for name in grounds[1:]:
+            for n in [n for n in d.nets if n.name == name]:
+                main.pins += [p for p in n.pins if p not in main.pins]
+                d.nets.remove(n)
+        actions.append(f"merged ground nets {', '.join(grounds[1:])} into {grounds[0]}")
+        ctx = Context(d, lib)
     needs_ground = [(ref, kb) for ref, kb in ctx.parts.items() if kb is not None and
                     (kb.pins_of_type("ground") or kb.kind == "potentiometer")]
     gnet = None

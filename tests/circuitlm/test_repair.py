@@ -7,7 +7,7 @@ from agents.circuitlm.design import Design, Net, Part
 from agents.circuitlm.repair import repair
 from agents.circuitlm.validate import validate
 from tests.circuitlm.test_validate import (DATA, _decoupling, _flyback_diode, _led_series_resistor, _pullups,
-                                           good_design)
+                                           _split_ground, good_design)
 
 from eda.kb import load_library
 
@@ -34,6 +34,7 @@ def test_good_design_needs_no_repair(lib):
     (_pullups, "pullups", "pull-up"),
     (_decoupling, "decoupling", "decoupling capacitor"),
     (_flyback_diode, "flyback_diode", "flyback diode"),
+    (_split_ground, "split_ground", "merged ground nets GND2 into GND"),
 ])
 def test_each_fix_clears_its_rule_and_is_idempotent(lib, broken, rule, expect):
     d = broken(good_design())

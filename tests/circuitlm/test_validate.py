@@ -96,6 +96,12 @@ def _idle_part(d):
     return d
 
 
+def _split_ground(d):
+    drop(d, "U4:GND")
+    d.nets.append(Net(name="GND2", pins=["U4:GND"]))
+    return d
+
+
 def _dangling_power(d):
     return drop(d, "U4:VCC")
 
@@ -183,7 +189,7 @@ BAD = {
     "unknown_part": (_unknown_part, "fatal"), "duplicate_ref": (_duplicate_ref, "fatal"),
     "unknown_pin": (_unknown_pin, "fatal"), "pin_on_several_nets": (_pin_on_several_nets, "major"),
     "single_pin_net": (_single_pin_net, "minor"), "open_terminal": (_open_terminal, "major"),
-    "idle_part": (_idle_part, "minor"), "dangling_power": (_dangling_power, "major"),
+    "idle_part": (_idle_part, "minor"), "split_ground": (_split_ground, "major"), "dangling_power": (_dangling_power, "major"),
     "output_conflict": (_output_conflict, "major"), "shorted_supply": (_shorted_supply, "fatal"),
     "supply_range": (_supply_range, "fatal"), "led_series_resistor": (_led_series_resistor, "major"),
     "led_polarity": (_led_polarity, "major"), "logic_level": (_logic_level, "major"),

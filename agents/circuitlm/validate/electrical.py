@@ -46,6 +46,21 @@ def shorted_supply(ctx: Context):
             yield finding("fatal", f"net {net} joins supply {', '.join(srcs)} to ground: a short circuit", *srcs)
 
 
+def split_grounds(ctx: Context) -> list[str]:
+    """Ground nets (by pins or name) that should be one, mains-side nets excluded; largest first."""
+    nets = [n for n in ctx.ground_nets if not any(p.kind == "mains" for p in ctx.net_pins.get(n, []))]
+    return sorted(nets, key=lambda n: -len(ctx.net_pins.get(n, [])))
+
+
+@rule("split_ground", "electrical")
+def split_ground(ctx: Context):
+    """All grounds are one net: parts on separate ground nets share no reference."""
+    nets = split_grounds(ctx)
+    if len(nets) > 1:
+        yield finding("major", f"ground nets {', '.join(nets)} are not joined: the parts on them share no reference",
+                      *[ctx.net_pins[n][0].key for n in nets if ctx.net_pins.get(n)])
+
+
 @rule("supply_range", "electrical")
 def supply_range(ctx: Context):
     """Every supply input sits on a rail inside its allowed range."""
