@@ -804,13 +804,15 @@ class _Placer:
                          abs(pins_xy[pins[a]][1] - pins_xy[pins[b]][1]) for a, b in edges)
             todo.append((length, net, pins))
         todo.sort()
-        # a few net orders (short first, long first, shuffled); keep the cleanest result
-        orders = [todo, todo[::-1]]
+        # a few net orders (short first, crossing nets first or last, long first, shuffled);
+        # keep the cleanest result
+        orders = [todo]
         rng = np.random.default_rng(self.seed)
-        for _ in range(2):
-            orders.append([todo[i] for i in rng.permutation(len(todo))])
         best = None
-        for order in orders:
+        k = 0
+        while k < len(orders):
+            order = orders[k]
+            k += 1
             router = _Router(obstacles, pins_xy, self.pin_net, bounds)
             traces: list[Trace] = []
             failed: set[str] = set()
@@ -826,6 +828,11 @@ class _Placer:
                 best = (score, traces, failed)
             if best[0][0] or best[0][1] == 0:
                 break  # failures: label them and place again first; no crossings: done
+            if k == 1:
+                hot = [t for t in todo if t[1] in router.crossed]
+                cold = [t for t in todo if t[1] not in router.crossed]
+                orders += [hot + cold, cold + hot, todo[::-1],
+                           [todo[i] for i in rng.permutation(len(todo))]]
         return best[1], best[2]
 
     def labels(self) -> list[NetLabel]:
@@ -919,6 +926,7 @@ class _Router:
         self.node_kind: dict[tuple[int, int], str] = {}   # h / v straight through, x otherwise
         self.edge_net: dict[tuple[int, int, int, int], str] = {}
         self.crossings = 0
+        self.crossed: set[str] = set()   # nets that cross another net somewhere
 
     def _free(self, x: int, y: int) -> bool:
         if not (self.x0 <= x <= self.x1 and self.y0 <= y <= self.y1):
@@ -1070,6 +1078,7 @@ class _Router:
                     straight = "v"
             if pt in self.node_net and self.node_net[pt] != net:
                 self.crossings += 1
+                self.crossed |= {net, self.node_net[pt]}
                 continue  # a crossing: the node stays the other net's straight wire
             if self.node_net.get(pt) == net:
                 self.node_kind[pt] = "x"
@@ -1115,7 +1124,7 @@ def layout_quality(layout: Layout) -> dict:
     overlaps = sum(1 for i in range(len(rects)) for j in range(i + 1, len(rects))
                    if _overlap(rects[i], rects[j]))
     segs = [(t.net, s) for t in layout.traces for s in t.segments()]
-    crossings = 0
+    crossing_points: set[tuple] = set()   # one per place two nets cross (a net's wires may overlap)
     trace_overlaps = 0
     for i in range(len(segs)):
         for j in range(i + 1, len(segs)):
@@ -1123,9 +1132,12 @@ def layout_quality(layout: Layout) -> dict:
                 continue
             rel = _seg_relation(segs[i][1], segs[j][1])
             if rel == "cross":
-                crossings += 1
+                a, b = segs[i][1], segs[j][1]
+                h, v = (a, b) if a[1] == a[3] else (b, a)
+                crossing_points.add((v[0], h[1], frozenset((segs[i][0], segs[j][0]))))
             elif rel != "none":
                 trace_overlaps += 1
+    crossings = len(crossing_points)
     label_trace = 0
     for lb in layout.labels:
         label_trace += sum(1 for n, s in segs if n != lb.net and _seg_hits_rect(s, lb.rect))
