@@ -267,10 +267,20 @@ def identify(prompt: str, client, lib, *, log: StageLog | None = None, candidate
             added.append(pid)
         else:
             ignored.append(pid)
-    if not found:                          # nothing named: the parts closest in meaning, when close enough
-        found = [Requested(name=p.id, part=p.id, method="embedding", source="search",
-                           note=f"the prompt names no library part; using {p.id} (similarity {s:.2f})")
-                 for p, s in hits[:support_k] if p.id in supported]
+    if not found:                          # nothing named: parts a distinctive word points at, or close in meaning
+        found = [Requested(name=p.id, part=p.id, method="lexical", source="search",
+                           note=f"the prompt names no library part; using {p.id} (a word of it is in the prompt)")
+                 for p in lib if lexical_support(p, prompt)][:4]
+        found += [Requested(name=p.id, part=p.id, method="embedding", source="search",
+                            note=f"the prompt names no library part; using {p.id} (similarity {s:.2f})")
+                  for p, s in hits[:support_k] if p.id in supported and p.id not in {r.part for r in found}]
+    kinds = {lib.get(r.part).kind for r in found if r.part}
+    if found and "mcu" not in kinds and not any(r.part is None for r in found) and (
+            re.search(r"\b(micro-?controller|mcu)s?\b", prompt, re.I) or
+            any(lib.get(r.part).pins_of_type("i2c_sda", "uart_tx", "spi") for r in found if r.part)):
+        default = "arduino-uno"            # a controller is asked for (or the parts talk a bus) but none named
+        found.insert(0, Requested(name="microcontroller", part=default, method="default", source="default",
+                                  note=f"no controller named: using {default}"))
     if log is not None:
         log.add("identify", kind="deterministic", scan=[r.model_dump() for r in found if r.source == "prompt"],
                 llm_added=added, llm_ignored=ignored, supported=sorted(supported))
