@@ -6,7 +6,7 @@ What becomes what (`to_spice`):
   charger outputs) -> DC voltage sources, one per net;
 - MCU GPIO / UART TX pins on a net that has something to drive (a resistor, LED, transistor base or
   gate, a module input) -> a source at the logic level behind the pin's output resistance (pins on
-  I2C nets or on nets a module drives are inputs and stay high-impedance);
+  I2C nets, button nets or nets a module drives are inputs and stay high-impedance);
 - resistors, potentiometers (two halves at the wiper), force/flex sensors, capacitors (open at DC),
   inductors, push-buttons (open), LEDs (a diode model fitted to the library's Vf at the rated
   current), RGB LEDs and 7-segment displays (one diode per segment, common anode or cathode from the
@@ -161,8 +161,8 @@ def to_deck(design: Design, lib: Library) -> Deck:
             if net is None or p.direction == "in" or net in driven_nets or ctx.net_voltage.get(net) is not None:
                 continue
             pins = ctx.net_pins[net]
-            if any(q.type in ("i2c_sda", "i2c_scl") for q in pins):
-                continue
+            if any(q.type in ("i2c_sda", "i2c_scl") or q.kind in ("switch", "switch_matrix") for q in pins):
+                continue   # open-drain buses and button inputs: the MCU pin listens
             wants = [q for q in pins if q.ref != ref and (q.kind in load_kinds or
                      (q.pin is not None and q.pin.direction == "in" and q.type not in ("ground",)))]
             if not wants:

@@ -116,7 +116,8 @@ class KbPart(BaseModel):
 
     @property
     def is_polarized(self) -> bool:
-        return self.kind in ("led", "diode", "rgb_led", "battery") or (self.kind == "capacitor")
+        """Parts whose pins are not interchangeable two-terminal ends (+/- matter)."""
+        return self.kind in ("led", "diode", "rgb_led", "battery", "capacitor")
 
     @property
     def inductive(self) -> bool:

@@ -82,3 +82,10 @@ def test_modules_load_their_rail_and_drive_their_outputs(lib):
     loads = {m["ref"]: m["current_ma"] for m in op["meters"] if m["what"] == "load"}
     assert loads["U4"] == pytest.approx(15.0, rel=0.01)           # the library's typical draw
     assert loads["M1"] > 0 and v["MOTOR_LOW"] < 0.5               # motor switched on through the MOSFET
+
+
+def test_button_input_is_not_driven_by_the_mcu(lib):
+    op = operating_point(good_design(), lib)
+    v = op["node_voltages"]
+    assert v["BUTTON"] == pytest.approx(0.0, abs=1e-3)           # open button, 10k pull-down: reads low
+    assert not [m for m in op["meters"] if m["what"] == "gpio" and m["pin"] == "D2"]

@@ -208,9 +208,7 @@ class Context:
 
     def pin_level(self, pr: PinRef) -> float | None:
         """Signal level of a pin: its own level, else its part's logic level."""
-        if pr.pin is not None and pr.pin.voltage is not None and pr.pin.type not in ("passive",):
-            if pr.part is not None and pr.part.logic_follows_supply and pr.pin.type not in ("power_in", "power_out", "ground"):
-                return self.part_level(pr.ref)
+        if pr.pin is not None and pr.pin.voltage is not None and pr.pin.type != "passive":
             return pr.pin.voltage
         return self.part_level(pr.ref)
 
