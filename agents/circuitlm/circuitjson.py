@@ -150,8 +150,9 @@ def to_circuit_json(design: Design, lib, layout: Layout) -> list[dict]:
               "size": {"width": round((b[2] - b[0]) * layout.unit, 4),
                        "height": round((b[3] - b[1]) * layout.unit, 4)},
               "is_box_with_pins": True}
-        if pp.symbol.cj_name:
-            sc["symbol_name"] = f"{pp.symbol.cj_name}_{pp.symbol.direction()}"
+        name = pp.symbol.symbol_name()
+        if name:
+            sc["symbol_name"] = name
         out.append(sc)
         side_of = {"left": "left", "right": "right", "up": "top", "down": "bottom"}
         for k, (name, pin) in enumerate(pp.symbol.pins.items()):

@@ -19,6 +19,7 @@ __all__ = [
     "rotate_point", "rotate_facing", "pin_role", "SYMBOL_KINDS",
 ]
 
+_HV_ONLY = {"n_channel_e_mosfet_transistor", "potentiometer"}  # only _horz/_vert variants
 FONT = 1.3          # ref/value label height (grid units)
 PIN_FONT = 1.1      # pin-name height in boxes
 BOX_PITCH = 3       # pin spacing on box sides
@@ -112,8 +113,17 @@ class Symbol:
                        mirrored=not self.mirrored)
 
     def direction(self) -> str:
-        """tscircuit direction suffix of this orientation (right/down/left/up)."""
-        return {0: "right", 90: "down", 180: "left", 270: "up"}[self.rotation % 360]
+        """Where this symbol points (right/down/left/up): away from its first terminal."""
+        first = next(iter(self.pins.values()))
+        return {"left": "right", "right": "left", "up": "down", "down": "up"}[first.facing]
+
+    def symbol_name(self) -> str | None:
+        """The tscircuit `symbol_name` of this orientation (schematic-symbols naming), or None."""
+        if not self.cj_name:
+            return None
+        if self.cj_name in _HV_ONLY:
+            return self.cj_name + ("_horz" if self.direction() in ("left", "right") else "_vert")
+        return f"{self.cj_name}_{self.direction()}"
 
 
 def _mirror_prim(p: tuple) -> tuple:
@@ -290,7 +300,7 @@ def _battery(pos: str, neg: str) -> Symbol:
 def _motor(a: str, b: str) -> Symbol:
     prims = [("line", -5, 0, -2.5, 0), ("line", 2.5, 0, 5, 0), ("circle", 0, 0, 2.5, False),
              ("text", 0, 0.5, "M", 1.6, "middle")]
-    return _two("motor", a, b, prims, 2.6, "dc_motor")
+    return _two("motor", a, b, prims, 2.6, "")
 
 
 # library id -> (builder, ordered pin-name candidates per terminal)

@@ -98,6 +98,18 @@ def test_reference_designs_valid_and_complete(lib, validator, name):
     assert comps["U1"]["ftype"] == "simple_chip" and comps["U1"]["manufacturer_part_number"] == d.parts[0].part
     if "R1" in comps:
         assert comps["R1"]["ftype"] == "simple_resistor" and comps["R1"]["resistance"] > 0
+        sc = next(e for e in els if e["type"] == "schematic_component"
+                  and e["source_component_id"] == comps["R1"]["source_component_id"])
+        # tscircuit's schematic-symbols name, with the orientation the layout chose
+        assert sc["symbol_name"].split("_")[0] == "boxresistor"
+        assert sc["symbol_name"].split("_")[-1] in ("right", "left", "up", "down")
+        assert sc["symbol_name"].endswith(lay.parts["R1"].symbol.direction())
+    box = next(e for e in els if e["type"] == "schematic_component"
+               and e["source_component_id"] == comps["U1"]["source_component_id"])
+    assert "symbol_name" not in box       # modules are boxes with labelled pins
+    labels = [e for e in els if e["type"] == "schematic_port" and e["schematic_component_id"]
+              == box["schematic_component_id"]]
+    assert {e["display_pin_label"] for e in labels} == set(lay.parts["U1"].symbol.pins)
 
 
 @pytest.mark.parametrize("name", sorted(DESIGNS))
