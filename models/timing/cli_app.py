@@ -19,16 +19,22 @@ def _names(s: Optional[str]) -> Optional[list[str]]:
 @timing_app.command()
 def train(out: Path = typer.Option(..., "-o", "--output", help="Model file to write (M.pt)."),
           data_root: Optional[Path] = typer.Option(None, "--data-root", help=_ROOT_HELP),
-          epochs: int = typer.Option(6, "--epochs"),
+          model: str = typer.Option("ours", "--model", help="ours (PreRoutGNN-style) | baseline (TimingGCN-style) "
+                                    "| mlp (per-arc NLDM-feature MLP)."),
+          epochs: Optional[int] = typer.Option(None, "--epochs", help="Main-stage epochs (default: 10 for the GNNs, 6 mlp)."),
+          e2e_max_arcs: int = typer.Option(60_000, "--e2e-max-arcs", help="GNNs: end-to-end stage on train designs "
+                                           "with at most this many arcs (0: all)."),
+          prefit_steps: int = typer.Option(400, "--prefit-steps", help="GNNs: per-arc delay pre-fit minibatch steps."),
           designs: Optional[str] = typer.Option(None, "--designs", help="Comma-separated designs "
                                                 "(default: the fixed split's train designs)."),
-          max_arcs: int = typer.Option(100_000, "--max-arcs", help="Labelled arcs sampled per design."),
+          max_arcs: int = typer.Option(100_000, "--max-arcs", help="mlp: labelled arcs sampled per design."),
           seed: int = typer.Option(0, "--seed"),
           device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
           quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bar.")) -> None:
-    """Train the per-arc delay model on OpenSTA labels (train designs of the fixed split)."""
+    """Train a timing model on OpenSTA labels (train designs of the fixed split); default: ours."""
     from models.timing.api import data_root_or_default, train as run
-    run(data_root_or_default(data_root), out, epochs, device, _names(designs), max_arcs, seed, quiet, typer.echo)
+    run(data_root_or_default(data_root), out, epochs, device, _names(designs), max_arcs, seed, quiet, typer.echo,
+        model=model, e2e_max_arcs=e2e_max_arcs, prefit_steps=prefit_steps)
 
 
 @timing_app.command("eval")
@@ -70,8 +76,12 @@ def predict(netlist: Path = typer.Argument(..., help="Gate-level Verilog (.v or 
             lib: Optional[Path] = typer.Option(None, "--lib", help="Liberty (.lib/.lib.gz); default: the training one."),
             sdc: Optional[Path] = typer.Option(None, "--sdc", help="Constraints (clock, I/O delays, load)."),
             out: Optional[Path] = typer.Option(None, "-o", "--output", help="Per-pin TSV to write."),
+            out_dir: Optional[Path] = typer.Option(None, "--out-dir", help="Write pins.tsv, arcs.tsv, predict.json, "
+                                                   "report.md (+ scatter.png vs OpenSTA when labels are found)."),
+            labels: Optional[Path] = typer.Option(None, "--labels", help="Folder with NAME.pins.tsv[.xz] and "
+                                                  "NAME.arcs.tsv[.xz] (default: beside the netlist)."),
             top: int = typer.Option(10, "--top", help="Worst endpoints to list."),
             device: str = typer.Option("auto", "--device", help="auto | cpu | cuda")) -> None:
-    """Per-pin arrival/required/slack/slew of a netlist; lists the worst endpoints."""
+    """Per-pin arrival/required/slack/slew and per-arc delays of a netlist; lists the worst endpoints."""
     from models.timing.api import predict as run
-    run(netlist, model, lib, sdc, out, device, top, typer.echo)
+    run(netlist, model, lib, sdc, out, device, top, typer.echo, out_dir, labels)

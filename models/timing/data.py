@@ -28,6 +28,15 @@ def _open(path: Path):
     return lzma.open(path, "rt") if path.suffix == ".xz" else open(path)
 
 
+def label_file(ddir: Path, name: str, what: str) -> Path | None:
+    """`NAME.{pins,arcs}.tsv[.xz]` in `ddir`, or None."""
+    for suf in (".tsv.xz", ".tsv"):
+        f = ddir / f"{name}.{what}{suf}"
+        if f.is_file():
+            return f
+    return None
+
+
 def find_lib(root: Path) -> Path:
     libs = sorted((root / "lib").glob("*.lib*")) if (root / "lib").is_dir() else []
     if not libs:
@@ -70,7 +79,10 @@ def load_labels(g: TimingGraph, ddir: Path, name: str) -> Labels:
     idx = g.index()
     n = 2 * g.num_nodes
     arr = {k: np.full(n, np.nan) for k in ("at", "rat", "slack", "slew")}
-    with _open(ddir / f"{name}.pins.tsv.xz") as f:
+    pins_f, arcs_f = label_file(ddir, name, "pins"), label_file(ddir, name, "arcs")
+    if pins_f is None or arcs_f is None:
+        raise EdaError(f"{ddir}: no {name}.pins.tsv[.xz] / {name}.arcs.tsv[.xz] labels")
+    with _open(pins_f) as f:
         r = csv.reader(f, delimiter="\t")
         head = next(r)
         col = {h: i for i, h in enumerate(head)}
@@ -84,7 +96,7 @@ def load_labels(g: TimingGraph, ddir: Path, name: str) -> Labels:
     key = {(int(s), int(d), int(a), int(b)): e for e, (s, d, a, b) in
            enumerate(zip(g.src, g.dst, g.tin, g.tout))}
     delay = np.full(len(g.src), np.nan)
-    with _open(ddir / f"{name}.arcs.tsv.xz") as f:
+    with _open(arcs_f) as f:
         r = csv.reader(f, delimiter="\t")
         head = next(r)
         col = {h: i for i, h in enumerate(head)}

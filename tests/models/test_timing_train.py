@@ -51,8 +51,11 @@ def test_training_learns_on_small_designs():
 
 def test_cli_train_eval_predict(tmp_path):
     m = tmp_path / "m.pt"
-    code, log = eda("timing", "train", "--data-root", DATA, "--designs", ",".join(SMALL), "--epochs", "2", "-q", "-o", m)
+    # the default model (ours: auto-encoder, delay pre-fit, end to end through the propagation)
+    code, log = eda("timing", "train", "--data-root", DATA, "--designs", ",".join(SMALL), "--epochs", "2",
+                    "--prefit-steps", "40", "-q", "-o", m)
     assert code == 0, log
+    assert "auto-encoder pre-training" in log and "[ours] epoch 2/2" in log
     out = tmp_path / "eval.json"
     code, log = eda("timing", "eval", "--data-root", DATA, "--model", m, "--designs", "epfl_int2float", "-q", "-o", out)
     assert code == 0, log
@@ -81,3 +84,5 @@ def test_cli_bad_input(tmp_path):
     assert code == 2 and "not a timing model" in log and "Traceback" not in log
     code, log = eda("timing", "train", "--data-root", tmp_path, "-o", tmp_path / "o.pt")
     assert code == 2 and "designs/" in log
+    code, log = eda("timing", "train", "--data-root", DATA, "--model", "nope", "-o", tmp_path / "o.pt")
+    assert code == 2 and "unknown timing model" in log and "Traceback" not in log
