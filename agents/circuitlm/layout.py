@@ -378,6 +378,46 @@ class _Placer:
         if force_iters:
             self.simulate(force_iters, hot=0.08)
         self.legalize()
+        self.straighten()
+
+    def straighten(self, passes: int = 3) -> None:
+        """Remove small jogs: a part joined to another by a two-pin wire whose pins face each
+        other a few grid steps off line is moved onto the line when that overlaps nothing."""
+        deg = {r: 0 for r in self.refs}
+        for n, pins in self.nets.items():
+            if n not in self.labelled:
+                for p in pins:
+                    deg[split_pin(p)[0]] += 1
+        for _ in range(passes):
+            moved = False
+            for n, pins in self.nets.items():
+                if n in self.labelled or len(pins) != 2:
+                    continue
+                (ra, na), (rb, nb) = split_pin(pins[0]), split_pin(pins[1])
+                if ra == rb:
+                    continue
+                pa, pb = self.parts[ra], self.parts[rb]
+                fa, fb = pa.symbol.pins[na].facing, pb.symbol.pins[nb].facing
+                (ax, ay), (bx, by) = pa.pin_xy(na), pb.pin_xy(nb)
+                if {fa, fb} == {"left", "right"} and 0 < abs(ay - by) <= 4:
+                    dx, dy = 0.0, ay - by
+                elif {fa, fb} == {"up", "down"} and 0 < abs(ax - bx) <= 4:
+                    dx, dy = ax - bx, 0.0
+                else:
+                    continue
+                # move the less connected part (b moves by +d, a by -d)
+                for mover, sx, sy in sorted([(pb, dx, dy), (pa, -dx, -dy)], key=lambda t: deg[t[0].ref]):
+                    mover.x += sx
+                    mover.y += sy
+                    f = self.footprint(mover.ref)
+                    if any(_overlap(f, self.footprint(o), MARGIN - 1e-6) for o in self.refs if o != mover.ref):
+                        mover.x -= sx
+                        mover.y -= sy
+                        continue
+                    moved = True
+                    break
+            if not moved:
+                return
 
     # -- constructive start: hub in the middle, connected clusters in columns on its sides
     def constructive(self, keep_hub: bool = False) -> None:
