@@ -48,7 +48,7 @@ def train_model(source: str, out: Path, data_root=None, cfg: Config | None = Non
                 echo=print) -> dict:
     """Train on a dataset name or folder and save the model; returns a summary dict."""
     cfg = cfg or Config()
-    ds = NetlistLinks(source, data_root, net_names=cfg.net_names)
+    ds = NetlistLinks(source, data_root, net_names=cfg.net_names, name_flags=cfg.name_flags)
     g = ds.merged()
     train_c = None
     if holdout > 0:
@@ -93,7 +93,8 @@ def eval_model(source: str, model_path: Path, out: Path | None, data_root=None,
                echo=print) -> dict:
     """Our protocol's metrics of a saved model on every circuit of a dataset name or folder."""
     model, st = load_model(model_path, device)
-    ds = NetlistLinks(source, data_root, net_names=model.cfg.net_names)
+    ds = NetlistLinks(source, data_root, net_names=model.cfg.net_names,
+                      name_flags=model.cfg.name_flags)
     g = ds.merged()
     known = set(st.get("train_hashes", []))
     files = {f.stem: f for f in ds.files}

@@ -124,7 +124,7 @@ class NetlistLinks(InMemoryDataset):
 
     def __init__(self, source: str | Path, data_root: str | Path | None = None,
                  view: str = "pin-net", net_names: bool = True, cache: bool = True,
-                 limit: int | None = None) -> None:
+                 limit: int | None = None, name_flags: int = 5) -> None:
         if view not in ("pin-net", "clique"):
             raise ValueError(f"view must be 'pin-net' or 'clique', not {view!r}")
         self.label, files, _ = source_files(source, data_root)
@@ -133,7 +133,8 @@ class NetlistLinks(InMemoryDataset):
         if not files:
             raise EdaError(f"dataset {source}: no netlist files found")
         self.files, self.view, self.net_names = files, view, net_names
-        key = _fingerprint(files, f"{view}|{net_names}")
+        self.name_flags = name_flags
+        key = _fingerprint(files, f"{view}|{net_names}|{name_flags}")
         self._key = key
         root = _cache_root() / f"{self.label}-{key}" if cache else None
         super().__init__(str(root) if root else None, log=False)
@@ -177,7 +178,7 @@ class NetlistLinks(InMemoryDataset):
         items, skipped = [], []
         for f in self.files:
             c = _read(f)
-            g = (pin_net_graph(c, f.stem, self.net_names) if self.view == "pin-net"
+            g = (pin_net_graph(c, f.stem, self.net_names, self.name_flags) if self.view == "pin-net"
                  else clique_graph(c, f.stem))
             if not bool((~g.is_net).any()) or g.num_nodes == 0:
                 skipped.append(f.stem)

@@ -12,9 +12,12 @@ Two graphs per circuit, both built from the port view of `eda.graph`:
     candidate links are the net edges between pins.
 
 Node features are the PyG export's (`eda.graph.export`: kind one-hot, pin-role one-hot, polarity,
-log10 value, has-value) plus, with ``net_names=True``, two flags on net nodes from the net name:
-low rail (``0``, ``gnd``, ``vss``, ``vee``...) and high rail (``vdd``, ``vcc``...). Netlists name
-their rails, so this is information a user's netlist has; it can be switched off.
+log10 value, has-value) plus, with ``net_names=True``, flags on net nodes from the net name:
+low rail (``0``, ``gnd``, ``vss``, ``vee``...), high rail (``vdd``, ``vcc``, ``5V``, ``3.3V``,
+``+12V``...), and with ``name_flags=5`` (the default; 2 = the rails only, as older models) also
+input (``in``, ``vin``, ``inp``...), output (``out``, ``vout``, ``out2``...) and no-connect
+(``nc``, ``NC_07``: a net its designer marked as left open). Netlists name their rails, ports and
+open pins, so this is information a user's netlist has; it can be switched off.
 """
 from __future__ import annotations
 
@@ -28,14 +31,27 @@ from eda.ir import Circuit
 
 _LOW = re.compile(r"^(0|gnd!?|agnd|dgnd|ground|vss!?|vssa|vssd|avss|dvss|vee|vneg|v-|gnd_?\w*)$",
                   re.I)
-_HIGH = re.compile(r"^(vdd!?|vcc|vdda|vddd|avdd|dvdd|vpos|v\+|vsupply|supply|vdd_?\w*|vcc_?\w*)$",
-                   re.I)
+_HIGH = re.compile(r"^(vdd!?|vcc|vdda|vddd|avdd|dvdd|vpos|v\+|vsupply|supply|vdd_?\w*|vcc_?\w*"
+                   r"|\+?vdc|\+?\d+(\.\d+)?v\+?(_\w*)?)$", re.I)
+_IN = re.compile(r"^(in|ip|inp|inn|input|in_?\d+|in[pn]\d+|vin\w*|vi|vinp|vinn)$", re.I)
+_OUT = re.compile(r"^(out\w*|vout\w*|output|op|vo)$", re.I)
+_NC = re.compile(r"^(nc|n/c|nc_?\d+)$", re.I)
+
+
+def _base(net: str) -> str:
+    return net.rstrip("/").rsplit("/", 1)[-1]
 
 
 def rail_flags(net: str) -> tuple[float, float]:
     """(is low rail, is high rail) of a net name; the body path prefix is ignored."""
-    name = net.rsplit("/", 1)[-1]
+    name = _base(net)
     return (1.0 if _LOW.match(name) else 0.0, 1.0 if _HIGH.match(name) else 0.0)
+
+
+def name_flags(net: str, n: int = 5) -> tuple[float, ...]:
+    """The first `n` of (low rail, high rail, input, output, no-connect) flags of a net name."""
+    name = _base(net)
+    return tuple(1.0 if r.match(name) else 0.0 for r in (_LOW, _HIGH, _IN, _OUT, _NC)[:n])
 
 
 @dataclass
@@ -88,8 +104,9 @@ def _csr(edge_index: torch.Tensor, n: int) -> tuple[torch.Tensor, torch.Tensor]:
     return rowptr, dst.contiguous()
 
 
-def pin_net_graph(circuit: Circuit, name: str = "", net_names: bool = True) -> LinkGraph:
-    """The pin-net graph of a circuit (see module doc)."""
+def pin_net_graph(circuit: Circuit, name: str = "", net_names: bool = True,
+                  name_flags_n: int = 5) -> LinkGraph:
+    """The pin-net graph of a circuit (see module doc); `name_flags_n` name flags per node."""
     g = port_view(circuit, net_mode="net_node", max_net_degree=None)
     data = to_pyg(g)
     n = g.num_nodes
@@ -100,11 +117,11 @@ def pin_net_graph(circuit: Circuit, name: str = "", net_names: bool = True) -> L
     net_of = {(a["body"], a["name"]): i for i, a in enumerate(g.node_attrs) if a["type"] == "net"}
     pin_net = torch.tensor([-1 if a["type"] == "net" else net_of[(a["body"], a["net"])]
                             for a in g.node_attrs], dtype=torch.long)
-    rails = torch.zeros((n, 2))
+    rails = torch.zeros((n, name_flags_n))
     if net_names:
         for i, a in enumerate(g.node_attrs):
             if a["type"] == "net":
-                rails[i] = torch.tensor(rail_flags(a["name"]))
+                rails[i] = torch.tensor(name_flags(a["name"], name_flags_n))
     x = torch.cat([data.x, rails], 1)
     rowptr, col = _csr(data.edge_index, n)
     return LinkGraph(x, rowptr, col, is_net, pin_net, group, torch.zeros(n, dtype=torch.long),

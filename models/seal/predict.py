@@ -74,7 +74,7 @@ def predict(model: LinkModel, circuit: Circuit, component: str | None = None,
     comps = [c for _, c in circuit.all_components()]
     if not comps or not any(c.pins for c in comps):
         raise EdaError("the netlist has no components with pins: nothing to predict")
-    g = pin_net_graph(circuit, "", model.cfg.net_names)
+    g = pin_net_graph(circuit, "", model.cfg.net_names, model.cfg.name_flags)
     if missing:
         pins = dangling_pins(g)
         return {"dangling": [{"pin": g.names[p], "ranking": rank_nets(model, g, p, top)}

@@ -44,9 +44,14 @@ class Config:
     batch_size: int = 64
     lr: float = 3e-3
     neg_per_pos: int = 7
-    loss: str = "rank"               # rank (BCE + per-query softmax) | bce
+    loss: str = "rank"               # rank (BCE + softmax over sampled rows) | list (BCE +
+    #                                  softmax over all candidate nets of a query) | bce
+    max_candidates: int | None = None  # list: at most this many nets per query (sampled)
+    smoothing: float = 0.0           # label smoothing of the per-query softmax
+    weight_decay: float = 0.0
     max_queries: int | None = 4000   # query pins per epoch (sampled when there are more)
     net_names: bool = True
+    name_flags: int = 5              # net-name flags: 5 (rails, in, out, nc) | 2 (rails only)
     seed: int = 0
     extra: dict = field(default_factory=dict)
 
@@ -85,7 +90,8 @@ class LinkModel:
 
     @classmethod
     def from_state(cls, st: dict, device="cpu") -> "LinkModel":
-        m = cls(Config(**st["config"]), st["in_features"], st["k_nodes"], device)
+        cfg = {"name_flags": 2, **st["config"]}      # older models: rail flags only
+        m = cls(Config(**cfg), st["in_features"], st["k_nodes"], device)
         m.net.load_state_dict(st["state_dict"])
         m.net.eval()
         return m
@@ -305,36 +311,44 @@ def fit_pairs(model: LinkModel, g: LinkGraph, epoch_pairs, epochs: int, progress
               log=None) -> list[float]:
     """Train on pairs from `epoch_pairs(epoch, gen) -> (a, b, drop_a, drop_b, y, row)`.
 
-    With `row` = r > 1 the pairs come in rows of r per query (the positive first): batches keep
-    rows whole and the loss adds a softmax cross-entropy over each row (a ranking loss) to the
-    class-balanced binary cross-entropy.
+    The pairs come in rows, one per query, the positive first: `row` is the common row length
+    r, or a tensor of each row's length. Batches keep rows whole; with rows longer than one and
+    `cfg.loss` ``rank`` or ``list`` the loss adds a softmax cross-entropy over each row (a
+    ranking loss, label-smoothed by `cfg.smoothing`) to the class-balanced binary cross-entropy.
     """
     cfg = model.cfg
     gen = torch.Generator().manual_seed(cfg.seed)
     torch.manual_seed(cfg.seed)
-    opt = torch.optim.Adam(model.net.parameters(), lr=cfg.lr)
+    opt = torch.optim.Adam(model.net.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     losses = []
     for ep in range(epochs):
         model.net.train()
         a, b, da, db, y, row = epoch_pairs(ep, gen)
-        row = max(1, int(row))
-        nrows = a.numel() // row
+        if isinstance(row, torch.Tensor):
+            sizes = row.long()
+        else:
+            r = max(1, int(row))
+            sizes = torch.full((a.numel() // r,), r, dtype=torch.long)
+        nrows = sizes.numel()
+        starts = torch.cumsum(sizes, 0) - sizes
         perm = torch.randperm(nrows, generator=gen)
         npos = float(y.sum())
         pos_w = torch.tensor([(y.numel() - npos) / max(npos, 1.0)], device=model.device)
-        per = max(1, cfg.batch_size // row)
+        per = max(1, int(cfg.batch_size // max(float(sizes.double().mean()), 1.0)))
         tot, nb = 0.0, 0
         for i in range(0, nrows, per):
-            r = perm[i:i + per]
-            s = (r[:, None] * row + torch.arange(row)[None, :]).flatten()
+            rr = perm[i:i + per]
+            sz = sizes[rr]
+            rep = torch.repeat_interleave(torch.arange(rr.numel()), sz)
+            first = torch.cumsum(sz, 0) - sz
+            s = starts[rr][rep] + torch.arange(int(sz.sum())) - first[rep]
             opt.zero_grad()
             out = model.logits(g, a[s], b[s], da[s], db[s], gen)
             yy = y[s].to(model.device)
             loss = F.binary_cross_entropy_with_logits(out, yy, pos_weight=pos_w)
-            if row > 1 and cfg.loss == "rank":
-                loss = loss + F.cross_entropy(out.view(-1, row),
-                                              torch.zeros(r.numel(), dtype=torch.long,
-                                                          device=model.device))
+            if cfg.loss in ("rank", "list") and int(sizes.max()) > 1:
+                loss = loss + row_softmax_ce(out, rep.to(model.device), first.to(model.device),
+                                             rr.numel(), cfg.smoothing)
             loss.backward()
             opt.step()
             tot += float(loss.detach())
@@ -348,9 +362,28 @@ def fit_pairs(model: LinkModel, g: LinkGraph, epoch_pairs, epochs: int, progress
     return losses
 
 
+def row_softmax_ce(out: torch.Tensor, rep: torch.Tensor, first: torch.Tensor, nrows: int,
+                   smoothing: float = 0.0) -> torch.Tensor:
+    """Mean softmax cross-entropy of rows of varying length whose first entry is the target
+    (`rep[j]` = row of logit j, `first[r]` = position of row r's first logit)."""
+    m = torch.full((nrows,), -torch.inf, device=out.device, dtype=out.dtype)
+    m = m.scatter_reduce(0, rep, out.detach(), "amax")
+    e = torch.zeros(nrows, device=out.device, dtype=out.dtype).index_add(0, rep,
+                                                                          torch.exp(out - m[rep]))
+    lse = torch.log(e) + m
+    loss = lse - out[first]
+    if smoothing > 0:
+        cnt = torch.bincount(rep, minlength=nrows).to(out.dtype)
+        mean = torch.zeros(nrows, device=out.device, dtype=out.dtype).index_add(0, rep, out) / cnt
+        loss = (1 - smoothing) * loss + smoothing * (lse - mean)
+    return loss.mean()
+
+
 def ours_epoch_fn(g: LinkGraph, q: Queries, cfg: Config):
     """Per-epoch training pairs of our protocol (pin connection hidden in every pair), in rows
-    of 1 + `neg_per_pos` per query; queries whose circuit has a single net are left out."""
+    per query, the positive first: 1 + `neg_per_pos` sampled nets (``rank``, ``bce``) or all
+    nets of the circuit (``list``, at most `max_candidates`); queries whose circuit has a single
+    net are left out."""
     grp = g.group[q.pin]
     usable = torch.nonzero((q.cand_ptr[grp + 1] - q.cand_ptr[grp]) > 1).flatten()
 
@@ -358,6 +391,22 @@ def ours_epoch_fn(g: LinkGraph, q: Queries, cfg: Config):
         idx = usable[torch.randperm(usable.numel(), generator=gen)]
         if cfg.max_queries:
             idx = idx[:cfg.max_queries]
+        if cfg.loss == "list":
+            qs, cs, ys = all_candidates(q, g, idx)
+            rowid = torch.repeat_interleave(torch.arange(idx.numel()),
+                                            torch.bincount(qs, minlength=int(q.pin.numel()))[idx])
+            # positive first, then the negatives in random order; keep at most max_candidates
+            key = torch.rand(qs.numel(), generator=gen) + (1 - ys) + rowid * 4.0
+            order = torch.argsort(key)
+            qs, cs, ys, rowid = qs[order], cs[order], ys[order], rowid[order]
+            sizes = torch.bincount(rowid, minlength=idx.numel())
+            if cfg.max_candidates:
+                rank = torch.arange(qs.numel()) - (torch.cumsum(sizes, 0) - sizes)[rowid]
+                keep = rank < cfg.max_candidates
+                qs, cs, ys, rowid = qs[keep], cs[keep], ys[keep], rowid[keep]
+                sizes = torch.bincount(rowid, minlength=idx.numel())
+            p = q.pin[qs]
+            return p, cs, p, q.net[qs], ys, sizes
         qs, cs, ys = sampled_pairs(q, g, idx, cfg.neg_per_pos, gen)
         k, n = cfg.neg_per_pos, idx.numel()
         # reorder to rows: [pos_i, neg_i1..neg_ik]

@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from models.seal.extract import INF, drnl, enclosing_subgraphs
-from models.seal.graph import LinkGraph, _csr, pin_net_graph, rail_flags
+from models.seal.graph import LinkGraph, _csr, name_flags, pin_net_graph, rail_flags
 from models.seal.train import (Config, auc, evaluate_ours, pin_queries, ranking_metrics,
-                               split_circuits, train_ours)
+                               row_softmax_ce, split_circuits, train_ours)
 
 
 def graph_of(edges: list[tuple[int, int]], n: int) -> LinkGraph:
@@ -103,6 +103,37 @@ def test_ranking_metrics_and_auc() -> None:
     assert auc(torch.tensor([0.1, 0.4, 0.35, 0.8]), torch.tensor([0, 0, 1, 1])) == 0.75
     assert rail_flags("0") == (1.0, 0.0) and rail_flags("VDD") == (0.0, 1.0)
     assert rail_flags("net3") == (0.0, 0.0)
+
+
+def test_net_name_flags() -> None:
+    # (low rail, high rail, input, output, no-connect)
+    assert name_flags("GND") == (1, 0, 0, 0, 0) and name_flags("sub/vss") == (1, 0, 0, 0, 0)
+    for high in ("VDD", "5V_L", "3.3V", "+12V", "/12V+", "vcc"):
+        assert name_flags(high) == (0, 1, 0, 0, 0), high
+    assert name_flags("IN") == (0, 0, 1, 0, 0) and name_flags("vin1") == (0, 0, 1, 0, 0)
+    assert name_flags("OUT4") == (0, 0, 0, 1, 0) and name_flags("Vout") == (0, 0, 0, 1, 0)
+    assert name_flags("NC_07") == (0, 0, 0, 0, 1)
+    for plain in ("N001", "Net-_C1-Pad1_", "2", "A", "input_bias"):
+        assert name_flags(plain) == (0, 0, 0, 0, 0), plain
+    assert name_flags("GND", 2) == rail_flags("GND")
+
+
+def test_row_softmax_ce_matches_cross_entropy() -> None:
+    torch.manual_seed(0)
+    out = torch.randn(12)
+    # equal rows of 4, target first: the same as F.cross_entropy
+    rep = torch.arange(3).repeat_interleave(4)
+    ref = torch.nn.functional.cross_entropy(out.view(3, 4), torch.zeros(3, dtype=torch.long))
+    assert float(row_softmax_ce(out, rep, torch.tensor([0, 4, 8]), 3)) == pytest.approx(float(ref))
+    # ragged rows (5, 2, 5) and label smoothing, against a per-row loop
+    rep = torch.tensor([0] * 5 + [1] * 2 + [2] * 5)
+    first = torch.tensor([0, 5, 7])
+    want = []
+    for r, (lo, hi) in enumerate([(0, 5), (5, 7), (7, 12)]):
+        want.append(torch.nn.functional.cross_entropy(out[lo:hi][None], torch.tensor([0]),
+                                                      label_smoothing=0.1))
+    got = row_softmax_ce(out, rep, first, 3, smoothing=0.1)
+    assert float(got) == pytest.approx(float(torch.stack(want).mean()), rel=1e-5)
 
 
 def test_pin_queries_hide_one_connection(tmp_path) -> None:
