@@ -38,6 +38,10 @@ from models.timing.cli_app import timing_app  # noqa: E402  (imports only typer)
 
 app.add_typer(timing_app, name="timing", help="Timing prediction: arrival/slack from a netlist + Liberty (OpenSTA labels).")
 
+from models.parasitic.cli_app import parasitic_app  # noqa: E402  (imports only typer)
+
+app.add_typer(parasitic_app, name="parasitic", help="Parasitic estimation (CircuitGCL): net ground/coupling caps from a netlist.")
+
 from benchmarks.linkpred import bench_linkpred_command  # noqa: E402  (imports only typer)
 
 bench_app.command("linkpred")(bench_linkpred_command)
@@ -49,6 +53,10 @@ bench_app.command("linkpred-scale")(bench_linkpred_scale_command)
 from benchmarks.timing import bench_timing_command  # noqa: E402  (imports only typer)
 
 bench_app.command("timing")(bench_timing_command)
+
+from benchmarks.parasitic import bench_parasitic_command  # noqa: E402  (imports only typer)
+
+bench_app.command("parasitic")(bench_parasitic_command)
 
 from agents.sizing.cli_app import size_command  # noqa: E402  (imports only typer)
 
