@@ -289,8 +289,10 @@ def port_view(circuit: Circuit, net_mode: str = "clique",
         pin_ids: set[str] = set()
         members: dict[str, list[int]] = {p: [] for p in getattr(body, "ports", ())}
         etype: dict[tuple[int, int], list] = {}   # (u, v) -> [is_component, net or None]
+        starts: list[int] = []   # first pin node of each component, then the end
         for cid, c in zip(ids, comps):
-            first = len(nodes)
+            starts.append(len(nodes))
+            model, value = _s(c.model), _s(c.value)
             for pin, net in zip(c.pins, c.nets):
                 nid = f"{cid}.{pin}"
                 if nid in pin_ids:     # repeated pin name: keep ids unique
@@ -302,9 +304,12 @@ def port_view(circuit: Circuit, net_mode: str = "clique",
                 members.setdefault(net, []).append(len(nodes))
                 nodes.append(nid)
                 nattrs.append({"type": "pin", "kind": c.kind, "name": c.name, "pin": pin,
-                               "net": net, "model": _s(c.model), "value": _s(c.value),
-                               "body": path})
-            last = len(nodes)
+                               "net": net, "model": model, "value": value, "body": path})
+        starts.append(len(nodes))
+        if net_mode == "clique" and _clique_pairs(members, starts, max_net_degree) > _VECTOR_PAIRS:
+            _port_edges_np(g, starts, members, max_net_degree, skipped, path)
+            continue
+        for first, last in zip(starts, starts[1:]):
             for u in range(first, last):
                 for v in range(u + 1, last):
                     etype[(u, v)] = [1, None]
@@ -336,6 +341,84 @@ def port_view(circuit: Circuit, net_mode: str = "clique",
                     g.edge_attrs.append({"type": "net", "net": net})
     g.graph["skipped_nets"] = ",".join(skipped)
     return g
+
+
+def _clique_pairs(members: dict[str, list[int]], starts: list[int],
+                  max_net_degree: int | None) -> int:
+    """How many pairs the port view's cliques (components and nets) hold, before merging."""
+    cap = max_net_degree if max_net_degree is not None else float("inf")
+    nets = sum(d * (d - 1) // 2 for d in map(len, members.values()) if d <= cap)
+    return nets + sum((b - a) * (b - a - 1) // 2 for a, b in zip(starts, starts[1:]))
+
+
+def _triu_pairs(rows, d: int):
+    """(u, v, pair index) of every column pair of the rows of a (k, d) array, row by row."""
+    import numpy as np
+    a, b = np.triu_indices(d, 1)
+    return rows[:, a], rows[:, b], np.arange(len(a))
+
+
+def _port_edges_np(g: GraphView, starts: list[int], members: dict[str, list[int]],
+                   max_net_degree: int | None, skipped: list[str], path: str) -> None:
+    """The port view's clique edges of one body, exactly as the loop in `port_view` makes them,
+    with numpy: component edges in component order, then edges made by nets alone in the order
+    the nets first make them; a pair several nets join carries the last of them.  Edges share
+    one read-only attribute dict per (type, net)."""
+    import numpy as np
+
+    n = len(g.nodes)
+    start = np.asarray(starts, dtype=np.int64)
+    width = np.diff(start)
+    ckeys = [np.empty(0, dtype=np.int64)]
+    for k in np.unique(width[width > 1]).tolist():   # components with k pins
+        rows = start[:-1][width == k][:, None] + np.arange(k)
+        u, v, _ = _triu_pairs(rows, k)
+        ckeys.append((u * n + v).ravel())
+    ckey = np.sort(np.concatenate(ckeys))   # components own disjoint, increasing node ranges
+    names: list[str] = []
+    groups: dict[int, tuple[list, list]] = {}   # degree -> (member rows, first pair index)
+    offset = 0
+    for net, ms in members.items():
+        d = len(ms)
+        if max_net_degree is not None and d > max_net_degree:
+            skipped.append(path + net)
+            continue
+        if d > 1:
+            rows, firsts = groups.setdefault(d, ([], []))
+            rows.append(ms)
+            firsts.append((offset, len(names)))
+            offset += d * (d - 1) // 2
+        names.append(net)
+    keys, gens, nets = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)], \
+        [np.empty(0, dtype=np.int64)]
+    for d, (rows, firsts) in groups.items():
+        u, v, j = _triu_pairs(np.array(rows, dtype=np.int64), d)
+        f = np.array(firsts, dtype=np.int64)
+        keys.append((u * n + v).ravel())
+        gens.append((f[:, :1] + j).ravel())
+        nets.append(np.repeat(f[:, 1], len(j)))
+    key, gen, net = np.concatenate(keys), np.concatenate(gens), np.concatenate(nets)
+    order = np.lexsort((gen, key))
+    key, gen, net = key[order], gen[order], net[order]
+    bound = np.flatnonzero(np.r_[True, key[1:] != key[:-1], True]) if len(key) else \
+        np.zeros(1, dtype=np.int64)
+    ukey, ufirst, ulast = key[bound[:-1]], gen[bound[:-1]], net[bound[1:] - 1]
+    at = np.searchsorted(ukey, ckey)
+    hit = at < len(ukey)
+    hit[hit] = ukey[at[hit]] == ckey[hit]
+    is_c = np.zeros(len(ukey), dtype=bool)
+    is_c[at[hit]] = True
+    comp_only = {"type": "component", "net": ""}
+    both = [{"type": "component,net", "net": name} for name in names]
+    only = [{"type": "net", "net": name} for name in names]
+    cnet = np.full(len(ckey), -1, dtype=np.int64)
+    cnet[hit] = ulast[at[hit]]
+    rest = np.flatnonzero(~is_c)
+    rest = rest[np.argsort(ufirst[rest], kind="stable")]
+    allkey = np.concatenate([ckey, ukey[rest]])
+    g.edges.extend(zip((allkey // n).tolist(), (allkey % n).tolist()))
+    g.edge_attrs.extend(comp_only if i < 0 else both[i] for i in cnet.tolist())
+    g.edge_attrs.extend(map(only.__getitem__, ulast[rest].tolist()))
 
 
 def _etype(is_c: int, net) -> str:
