@@ -113,6 +113,25 @@ def _label(lb: NetLabel) -> list[str]:
     return out
 
 
+def _wrap(text: str, width: int, max_lines: int = 3) -> list[str]:
+    """Greedy word wrap; the last line ends with an ellipsis when text is left over."""
+    words = text.split()
+    lines: list[str] = []
+    cur = ""
+    for i, wd in enumerate(words):
+        if cur and len(cur) + 1 + len(wd) > width:
+            lines.append(cur)
+            cur = wd
+            if len(lines) == max_lines:
+                lines[-1] = lines[-1][: max(width - 1, 1)] + "…"
+                return lines
+        else:
+            cur = f"{cur} {wd}" if cur else wd
+    if cur:
+        lines.append(cur[:width] if len(cur) > width else cur)
+    return lines
+
+
 def junctions(layout: Layout) -> list[tuple[float, float]]:
     """Points where three or more wire ends of one net meet, or a wire ends on another's side."""
     by_net: dict[str, list] = {}
@@ -134,18 +153,21 @@ def junctions(layout: Layout) -> list[tuple[float, float]]:
 def render_svg(design: Design, lib, layout: Layout) -> str:
     """The schematic as an SVG document (text)."""
     b = layout.bounds()
-    title = design.title or ""
-    top_extra = 3.5 if title else 0
+    tsize = FONT * 1.3
+    # the title wraps to the drawing's width (at least 40 characters a line), three lines at most
+    lines = _wrap(design.title or "", max(40, int((b[2] - b[0]) / text_width("x", tsize))))
+    top_extra = 1.6 + 2.0 * len(lines) if lines else 0
     x0, y0 = b[0] - PAD, b[1] - PAD - top_extra
-    w, h = (b[2] - b[0]) + 2 * PAD, (b[3] - b[1]) + 2 * PAD + top_extra
+    w = max((b[2] - b[0]), max([text_width(t, tsize) for t in lines] + [0])) + 2 * PAD
+    h = (b[3] - b[1]) + 2 * PAD + top_extra
     W, H = w * SCALE, h * SCALE
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{_f(W)}" height="{_f(H)}" '
            f'viewBox="0 0 {_f(W)} {_f(H)}" font-family="{FONT_FAMILY}">',
            f'<rect width="{_f(W)}" height="{_f(H)}" fill="#ffffff"/>',
            f'<g transform="scale({SCALE}) translate({_f(-x0)},{_f(-y0)})" stroke-linecap="round" '
            f'stroke-linejoin="round">']
-    if title:
-        out.append(_text(b[0], y0 + PAD / 2 + FONT * 1.2, title, FONT * 1.3, "start", INK, "bold"))
+    for i, line in enumerate(lines):
+        out.append(_text(b[0], y0 + PAD / 2 + tsize + 2.0 * i, line, tsize, "start", INK, "bold"))
     # wires below symbols
     out.append(f'<g stroke="{WIRE}" stroke-width="0.22" fill="none">')
     for t in layout.traces:

@@ -86,3 +86,19 @@ def test_value_and_text_escaped(lib, tmp_path):
     texts = {el.text for el in root.iter() if el.tag.endswith("text")}
     assert "R & <C>" in texts and "4.7kΩ" in texts and "100nF" in texts
     svg_to_png(svg, tmp_path / "x.png")
+
+
+def test_long_title_wraps_inside_the_sheet(lib):
+    title = "Blink an LED with an Arduino Uno, with a current-limiting resistor " * 3
+    d = design(title, [("R1", "resistor", "1k")], {"A": ["R1:1"], "GND": ["R1:2"]})
+    svg = render_svg(d, lib, place(d, lib))
+    root = ET.fromstring(svg)
+    width = float(root.get("width"))
+    lines = [el for el in root.iter() if el.tag.endswith("text") and el.get("font-weight") == "bold"
+             and float(el.get("font-size")) > 1.5]
+    assert 2 <= len(lines) <= 3
+    from agents.circuitlm.draw import SCALE
+    from agents.circuitlm.symbols import text_width
+    for el in lines:  # each line fits the sheet
+        assert text_width(el.text, float(el.get("font-size"))) * SCALE < width
+    assert " ".join(el.text for el in lines).rstrip("…").split()[:8] == title.split()[:8]
