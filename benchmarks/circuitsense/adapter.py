@@ -20,6 +20,8 @@ LEGEND = ("Element values are symbols named after the elements. EU<n> elements a
           "through Vin (SPICE convention). Q<n> / M<n> are small-signal BJT / MOSFET models made of the "
           "elements RpiQ<n>, GmQ<n>, RoQ<n> / CgsM<n>, GmM<n>, RoM<n>.")
 _STR = {"type": "object", "properties": {"answer": {"type": "string"}}, "required": ["answer"]}
+_NODES = {"type": "object", "properties": {"answer": {"type": "array", "items": {"type": "string"},
+                                                      "minItems": 2, "maxItems": 2}}, "required": ["answer"]}
 _COUNTS = {"type": "object", "properties": {"answer": {
     "type": "object", "properties": {k: {"type": "integer", "minimum": 0} for k in COUNT_KEYS},
     "required": list(COUNT_KEYS)}}, "required": ["answer"]}
@@ -48,7 +50,42 @@ def circuit_items(circuit, label: str, image: str | None = None) -> list[Item]:
                    "question_image": "Count the elements of each kind in the attached schematic" + count_q.split(
                        "Count the elements of each kind", 1)[1]})]
     design = design_item(circuit, label, netlist)
-    return items + ([design] if design else [])
+    nodeq = node_equation_item(circuit, netlist)
+    return items + [it for it in (connection_item(circuit, netlist, image), nodeq, design) if it is not None]
+
+
+def connection_item(circuit, netlist: str, image: str | None = None) -> Item | None:
+    """A perception item: the two nodes one two-terminal element connects (order free)."""
+    import random
+    two = [e for e in circuit.elements if e.kind in "RLCVI" and e.edge is not None]
+    if not two:
+        return None
+    e = random.Random(zlib.crc32(circuit.id.encode())).choice(two)
+    ask = f"Between which two nodes is {e.name} connected? Answer with the two node names (ground is 0)."
+    return Item(f"{circuit.id}-conn", {"task": "Perception", "level": f"L{circuit.level}"}, sorted(e.nodes),
+                {"circuit": circuit.id, "netlist": netlist, "image": image, "kind": "nodes",
+                 "question": f"SPICE netlist:\n{netlist}\n\n{ask}",
+                 "question_image": f"In the attached schematic (node names in red): {ask}"})
+
+
+def node_equation_item(circuit, netlist: str) -> Item | None:
+    """An analysis item: the KCL equation at one node (the output when it can be asked), ngspice-checked."""
+    from benchmarks.circuitsense.nodal import kcl_agrees, kcl_label
+    nodes = sorted({n for e in circuit.elements for n in e.nodes} - {"0", circuit.inp}, key=lambda n: (len(n), n))
+    nodes.sort(key=lambda n: n != circuit.out)
+    for node in nodes:
+        label = kcl_label(circuit, node)
+        if label is None:
+            continue
+        if not kcl_agrees(circuit, node, label):
+            return None                        # never seen; a label ngspice does not confirm is not asked
+        q = (f"SPICE netlist:\n{netlist}\n\n{LEGEND}\nVin is the input (an AC source); the other independent "
+             f"sources are off. Write the KCL equation at node {node}: the sum of the currents leaving node "
+             f"{node} equals 0, in the node voltages v1, v2, ... (v<node name>; ground is 0), s and the element "
+             f"names, e.g. (v2 - v1)/R1 + s*C1*v2 = 0.")
+        return Item(f"{circuit.id}-kcl", {"task": "Analysis", "level": f"L{circuit.level}"}, label,
+                    {"circuit": circuit.id, "netlist": netlist, "question": q, "kind": "equation", "node": node})
+    return None
 
 
 def _gain(label: str, values: dict[str, float], freq: float = DESIGN_FREQ) -> float:
@@ -150,6 +187,8 @@ class CircuitSenseAdapter:
         return [{"type": "text", "text": text}, {"type": "image_url", "image_url": {"url": _image_url(item.data["image"])}}]
 
     def schema(self, item: Item) -> dict:
+        if item.data["kind"] == "nodes":
+            return _NODES
         return _COUNTS if item.data["kind"] == "counts" else _STR
 
     def extract(self, item: Item, doc: dict):
@@ -175,6 +214,13 @@ class CircuitSenseAdapter:
             return Score(ok, why)
         if kind == "design":
             return _score_design(item, answer)
+        if kind == "nodes":
+            got = sorted(str(x).strip() for x in answer) if isinstance(answer, list) else []
+            return Score(got == sorted(item.label), f"answered {got}")
+        if kind == "equation":
+            from benchmarks.circuitsense.nodal import equation_equal
+            ok, why = equation_equal(str(answer), str(item.label), seed=zlib.crc32(item.id.encode()))
+            return Score(ok, why)
         ok = " ".join(str(answer).split()).lower() == " ".join(str(item.label).split()).lower()
         return Score(ok, "exact text match" if ok else "text differs")
 

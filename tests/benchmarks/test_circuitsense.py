@@ -1,6 +1,7 @@
 """CircuitSense-style harness: ngspice-checked labels, the scorer, oracle and resumed runs, the loaders."""
 from __future__ import annotations
 
+import collections
 import json
 import subprocess
 import sys
@@ -35,7 +36,7 @@ def all_items(labelled):
 @pytest.fixture(scope="module")
 def items(all_items):
     """The analysis and perception items (two per circuit)."""
-    return [it for it in all_items if it.data["kind"] != "design"]
+    return [it for it in all_items if it.data["kind"] in ("symbolic", "counts")]
 
 
 def test_every_label_is_checked_by_ngspice_and_a_wrong_label_is_caught(labelled) -> None:
@@ -81,12 +82,14 @@ def test_scorer_accepts_equivalent_forms_and_rejects_sign_flips_and_wrong_answer
 def test_oracle_run_scores_100_percent(all_items, tmp_path) -> None:
     s = run_batch(CircuitSenseAdapter(), all_items, tmp_path / "run",
                   RunSettings("circuitsense", "test", oracle=True), jobs=2, progress=False)
-    design = sum(it.data["kind"] == "design" for it in all_items)
-    assert s["accuracy"] == 1.0 and s["items"] == len(all_items) == 8 + design and design >= 1
+    kinds = collections.Counter(it.data["kind"] for it in all_items)
+    assert kinds["symbolic"] == kinds["counts"] == 4 and kinds["design"] >= 1 and kinds["nodes"] >= 1
+    assert s["accuracy"] == 1.0 and s["items"] == len(all_items)
     assert set(s["per_category"]["task"]) == {"Analysis", "Perception", "Design"}
     saved = json.loads((tmp_path / "run" / "summary.json").read_text())
     assert saved["accuracy"] == 1.0
-    assert "| Analysis | 4 | 4 | 1.0000 |" in (tmp_path / "run" / "report.md").read_text()
+    n_analysis = kinds["symbolic"] + kinds["equation"]
+    assert f"| Analysis | {n_analysis} | {n_analysis} | 1.0000 |" in (tmp_path / "run" / "report.md").read_text()
     assert (tmp_path / "run" / "accuracy.png").stat().st_size > 1000
 
 

@@ -112,3 +112,26 @@ def test_official_latex_answers_are_parsed() -> None:
     assert symbolic_equal(r"\frac{1}{s C_{1} R_{1} + 1}", "1/(C1*R1*s + 1)")[0]
     assert not symbolic_equal("R2/(R1 + R2)", "R1/(R1 + R2)")[0]              # R1 is one symbol, not R*1
     assert sympy.sympify("R1") != sympy.sympify("R2")
+
+
+def test_node_equations_are_checked_by_ngspice_and_scored_up_to_a_factor() -> None:
+    from benchmarks.circuitsense.nodal import equation_equal, kcl_agrees, kcl_label
+    c = GenCircuit("kcl", 1, (2, 3), [E("R", "R1", ("1", "2"), value=1e3), E("C", "C1", ("2", "0"), value=1e-7),
+                                      E("G", "G1", ("3", "2"), ctrl=("1", "0"), value=2e-3),
+                                      E("R", "R2", ("2", "3"), value=2e3), E("L", "L1", ("3", "0"), value=1e-2)],
+                   out="3")
+    lab2, lab3 = kcl_label(c, "2"), kcl_label(c, "3")
+    assert kcl_agrees(c, "2", lab2) and kcl_agrees(c, "3", lab3)
+    assert not kcl_agrees(c, "2", lab2.replace("= 0", "+ v2/R2 = 0"))               # an extra term
+    assert not kcl_agrees(c, "3", lab3.replace("G1*v1", "-G1*v1"))                  # G's sign (SPICE)
+    assert equation_equal("(v2 - v1)/R1 + s*C1*v2 + (v2 - v3)/R2 = G1*v1", lab2)[0]
+    assert equation_equal("R2*(v2 - v1) + R1*R2*s*C1*v2 + R1*(v2 - v3) - R1*R2*G1*v1 = 0", lab2)[0]
+    assert equation_equal("0.5*((v2 - v1)/R1 + s*C1*v2 + (v2 - v3)/R2 - G1*v1) = 0", lab2)[0]
+    assert not equation_equal("(v2 - v1)/R1 + s*C1*v2 + (v2 - v3)/R2 + G1*v1 = 0", lab2)[0]   # sign
+    assert not equation_equal("(v2 - v1)/R1 + s*C1*v2 = 0", lab2)[0]                           # a term missing
+    assert not equation_equal("0 = 0", lab2)[0] and not equation_equal("v2", lab2)[0]
+    assert kcl_label(c, "1") is None                                                 # the driven node
+    ad = CircuitSenseAdapter()
+    items = {it.data["kind"]: it for it in circuit_items(c, _derive(lcapy_netlist(c), c.out))}
+    assert ad.score(items["equation"], items["equation"].label).correct
+    assert items["equation"].data["node"] == "3"                                   # the output node first
