@@ -294,6 +294,7 @@ class _Placer:
         self.titles: dict[str, list[str]] = {}
         self.pinnames: dict[str, list[str]] = {}
         self.base: dict[str, Symbol] = {}       # unrotated symbols
+        self.hub: str | None = None
         for p in design.parts:
             if p.ref in self.parts:
                 continue
@@ -436,6 +437,7 @@ class _Placer:
         hub = max(self.refs, key=lambda r: (deg[r], self.parts[r].symbol.is_box,
                                             len(self.parts[r].symbol.pins), -self.refs.index(r)))
         hp = self.parts[hub]
+        self.hub = hub
         hp.x = hp.y = 0.0
         # clusters of the rest, joined by wired nets not through the hub
         seen: set[str] = {hub}
@@ -504,6 +506,13 @@ class _Placer:
                        and hub_pins[cluster_of[c]]]
             if not members:
                 continue
+            # pull-ups and the like (a two-pin part on a hub net shared with other parts, its
+            # other pin on a rail) get the column next to the hub; the rest move one further
+            leaves = [c for c in members if depth[c] == 1 and self._is_leaf(c, hub)]
+            if leaves and len(leaves) < len([c for c in members if depth[c] == 1]):
+                for c in members:
+                    if c not in leaves:
+                        depth[c] += 1
             hb = self.footprint(hub)
             edge = hb[0] if s < 0 else hb[2]
             for k in range(1, max(depth[c] for c in members) + 1):
@@ -547,6 +556,18 @@ class _Placer:
         orphans = [c for c in sorted(self.refs, key=lambda c: (cluster_of.get(c, -1), depth.get(c, 0)))
                    if c != hub and not hub_pins[cluster_of[c]]]
         self._pack_below(orphans, [c for c in self.refs if c not in orphans])
+
+    def _is_leaf(self, ref: str, hub: str) -> bool:
+        """A drawn two-pin part with one wired pin, on a net of the hub with three pins or more."""
+        pp = self.parts[ref]
+        if pp.symbol.is_box or len(pp.symbol.pins) != 2:
+            return False
+        wired = [self.pin_net.get(f"{ref}:{n}") for n in pp.symbol.pins]
+        wired = [n for n in wired if n is not None and n not in self.labelled]
+        if len(wired) != 1:
+            return False
+        pins = self.nets[wired[0]]
+        return len(pins) >= 3 and any(split_pin(p)[0] == hub for p in pins)
 
     def _pack_below(self, refs: list[str], placed: list[str]) -> None:
         """Shelf-pack parts not wired to the hub in rows under what is already placed."""
@@ -738,10 +759,12 @@ class _Placer:
             self._place_text(pp)
 
     # -- sides and order of box pins
-    def arrange_boxes(self) -> None:
+    def arrange_boxes(self, skip_hub: bool = False) -> None:
+        """Each box's signal pins on the side facing their partners, ordered by their height."""
+        hub = self.hub if skip_hub else None
         for r in self.refs:
             pp = self.parts[r]
-            if not pp.symbol.is_box:
+            if not pp.symbol.is_box or r == hub:
                 continue
             b = pp.body_rect()
             cx = (b[0] + b[2]) / 2
