@@ -1056,6 +1056,8 @@ class _Router:
         heap = [(step + hw * h0, step, start)]
         expanded = 0
         inf = float("inf")
+        # budget: generous for detours, but a hopeless short connection gives up early
+        budget = min(self.MAX_EXPAND, max(3000, 150 * int(h0 + 1)))
         while heap:
             f, cost, st = heapq.heappop(heap)
             if cost > g.get(st, inf):
@@ -1071,7 +1073,7 @@ class _Router:
                 path.append((sx, sy))
                 return path[::-1]
             expanded += 1
-            if expanded > self.MAX_EXPAND:
+            if expanded > budget:
                 return None
             on_here = node_net.get(node)
             crossing = on_here is not None and on_here != net
