@@ -1,21 +1,27 @@
-"""Schematic placement and routing for a Design: force-directed, overlap-free, grid-snapped.
+"""Schematic placement and routing for a Design: overlap-free, grid-snapped, orthogonal wires.
 
 Units are grid units (0.1 tscircuit unit, 10 SVG px), y down. The steps:
 
 1. Symbols: drawn ones for passives/LEDs/transistors, labelled boxes for modules (symbols.py).
-2. Nets are classed ground / power / signal. Ground and supply rails, nets with many pins and
-   nets whose pins end up far apart are drawn as net labels at each pin, not wires.
-3. Force-directed placement (numpy): a seeded networkx spring layout to start, then springs
-   pulling each wired pin toward its net's centroid while overlapping part boxes push apart.
-   Rotatable parts pick the orientation that points their pins at their partners (ground pins
-   down, supply pins up); boxes put each signal pin on the side facing its partners, ordered by
-   the partners' height, which removes most crossings.
-4. Legalisation: snap to the integer grid (pins are on grid points), push apart any remaining
-   overlap in whole grid steps, fall back to a shelf packing if that ever fails.
-5. Routing: each wired net is a Manhattan minimum spanning tree of its pins; each tree edge is
-   the cheapest orthogonal path (L or Z shaped, after a short escape out of the pin) that does
-   not cut through a part, a label or a foreign pin, or run along another net's wire. Crossings
-   cost extra. A net that cannot be routed cleanly becomes net labels and placement is redone.
+2. Nets are classed ground / power / signal (names and KB pin types). Ground and supply rails
+   and nets with many pins are drawn as net labels at each pin, not wires.
+3. Constructive start: the most connected part (the MCU) in the middle; every cluster of parts
+   wired to it goes in columns on the side of the hub pins it uses (sides balanced), by depth
+   from the hub, each part level with the pins it joins; pull-ups and similar two-pin parts on
+   a shared hub net take the column next to the hub; parts wired only through rails are
+   shelf-packed below.
+4. Orientation and pin sides: rotatable parts (mirrored too for three-terminal ones) point their
+   pins at their partners, ground pins down, supply pins up; boxes put each signal pin on the
+   side facing its partners, ordered by the partners' height (few crossings).
+5. Force-directed refinement (numpy): springs pull each wired pin toward its net's centroid
+   while overlapping footprints (parts, their text and net labels) push apart.
+6. Legalisation: snap to the integer grid (pins sit on grid points), push remaining overlaps
+   apart in whole grid steps (monotone, so it ends; shelf packing as a last resort), then
+   straighten two-pin wires whose ends are a few steps off line.
+7. Routing: weighted A* on the grid per net, growing a tree from pin to pin; no wire through a
+   part, text or label, no two nets on one grid edge, no touching, crossings only at right
+   angles and costed. A few net orders are tried (`seed` shuffles one). A net that cannot be
+   routed cleanly becomes net labels and the placement is redone with room for them.
 """
 from __future__ import annotations
 
@@ -610,31 +616,6 @@ class _Placer:
         self.parts[ref].symbol = box_symbol(left, right, top, bottom, self.titles[ref], pitch)
 
     # -- initial positions
-    def initial(self) -> None:
-        import networkx as nx
-
-        g = nx.Graph()
-        g.add_nodes_from(self.refs)
-        for name, pins in self.nets.items():
-            refs = sorted({split_pin(p)[0] for p in pins})
-            w = 1.0 if name not in self.labelled else 0.1
-            for i, a in enumerate(refs):
-                for b in refs[i + 1:]:
-                    g.add_edge(a, b, weight=g.get_edge_data(a, b, {"weight": 0})["weight"] + w)
-        if len(self.refs) == 1:
-            pos = {self.refs[0]: np.zeros(2)}
-        else:
-            pos = nx.spring_layout(g, seed=self.seed, weight="weight")
-        area = sum((pp.rect()[2] - pp.rect()[0] + MARGIN) * (pp.rect()[3] - pp.rect()[1] + MARGIN)
-                   for pp in self.parts.values())
-        scale = math.sqrt(area) * 0.8
-        for r in self.refs:
-            pp = self.parts[r]
-            b = pp.rect()
-            cx, cy = (b[0] + b[2]) / 2 - pp.x, (b[1] + b[3]) / 2 - pp.y
-            pp.x = float(pos[r][0]) * scale - cx
-            pp.y = float(pos[r][1]) * scale - cy
-
     # -- forces
     def _pin_targets(self, ref: str) -> list[tuple[str, float, float, float]]:
         """(pin, tx, ty, weight): where each wired pin of `ref` would like to be."""
