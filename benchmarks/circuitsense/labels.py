@@ -46,6 +46,14 @@ def _derive(netlist: str, out: str) -> str:
     return str(sympy.factor(sympy.cancel(h)))
 
 
+def _warm() -> None:
+    """Worker start-up: the heavy imports."""
+    import warnings
+    warnings.filterwarnings("ignore")
+    import lcapy  # noqa: F401
+    import sympy  # noqa: F401
+
+
 def lcapy_netlist(c: GenCircuit) -> str:
     """The lcapy form of the circuit: Vin the s-domain source 1 (so V(out) is the transfer function),
     other independent sources off (V a 0 V source, I left out), dependent sources with their gain
@@ -79,6 +87,9 @@ class LcapyWorker:
     def _get(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(1, mp_context=mp.get_context("spawn"))
+            # import lcapy before the clock runs: on a busy machine the import alone can outlast the
+            # timeout, and every derivation would then time out, restart and import again
+            self._pool.submit(_warm).result(timeout=max(600.0, self.timeout))
         return self._pool
 
     def derive(self, netlist: str, out: str) -> str:
