@@ -55,9 +55,15 @@ def train_model(source: str, out: Path, data_root=None, cfg: Config | None = Non
         train_c, _ = split_circuits(len(ds), cfg.seed, holdout)
     dev = pick_device(device)
     ids = list(range(len(ds))) if train_c is None else train_c.tolist()
-    from .train import pin_queries
-    nq = int(pin_queries(g, train_c).pin.numel())
+    from .train import all_candidates, pin_queries
+    q = pin_queries(g, train_c)
+    nq = int(q.pin.numel())
     per_epoch = min(nq, cfg.max_queries or nq) * (1 + cfg.neg_per_pos)
+    if cfg.loss == "list" and nq:   # every net of the pin's circuit (at most max_candidates)
+        n = torch.bincount(all_candidates(q, g)[0], minlength=nq).double()
+        if cfg.max_candidates:
+            n = n.clamp(max=cfg.max_candidates)
+        per_epoch = int(n.mean().item() * min(nq, cfg.max_queries or nq))
     adv, close = _progress(per_epoch * cfg.epochs, f"train {cfg.model}", quiet)
     try:
         model = train_ours(g, train_c, cfg, dev, progress=adv)

@@ -31,7 +31,11 @@ def train(dataset: str = typer.Option(..., "--dataset", help=_DATASET_HELP),
           hidden: int = typer.Option(32, "--hidden"),
           batch_size: int = typer.Option(64, "--batch-size"),
           lr: float = typer.Option(3e-3, "--lr"),
-          neg: int = typer.Option(7, "--neg", help="Same-circuit negative nets per positive."),
+          neg: int = typer.Option(7, "--neg", help="Same-circuit negative nets per positive "
+                                  "(--loss rank | bce)."),
+          loss: str = typer.Option("list", "--loss", help="list: softmax over all nets of the "
+                                   "pin's circuit (+ BCE) | rank: softmax over the positive and "
+                                   "--neg sampled nets (+ BCE) | bce."),
           max_queries: int = typer.Option(4000, "--max-queries", help="Pins per epoch (sampled)."),
           holdout: float = typer.Option(0.0, "--holdout", help="Fraction of circuits left out "
                                         "of training (0: train on all)."),
@@ -46,12 +50,15 @@ def train(dataset: str = typer.Option(..., "--dataset", help=_DATASET_HELP),
     from models.seal.train import Config
     if model not in ("seal", "gae"):
         raise typer.BadParameter(f"unknown model '{model}' (seal, gae)", param_hint="--model")
+    if loss not in ("list", "rank", "bce"):
+        raise typer.BadParameter(f"unknown loss '{loss}' (list, rank, bce)", param_hint="--loss")
     if readout not in ("center", "sort"):
         raise typer.BadParameter(f"unknown readout '{readout}' (center, sort)",
                                  param_hint="--readout")
     set_threads(threads)
     cfg = Config(model=model, epochs=epochs, num_hops=hops, readout=readout, hidden=hidden,
-                 batch_size=batch_size, lr=lr, neg_per_pos=neg, max_queries=max_queries,
+                 batch_size=batch_size, lr=lr, neg_per_pos=neg, loss=loss,
+                 max_queries=max_queries,
                  net_names=not no_net_names, seed=seed)
     train_model(dataset, out, _root(data_root), cfg, device, holdout, quiet, typer.echo)
 

@@ -44,7 +44,7 @@ class Config:
     batch_size: int = 64
     lr: float = 3e-3
     neg_per_pos: int = 7
-    loss: str = "rank"               # rank (BCE + softmax over sampled rows) | list (BCE +
+    loss: str = "list"               # rank (BCE + softmax over sampled rows) | list (BCE +
     #                                  softmax over all candidate nets of a query) | bce
     max_candidates: int | None = None  # list: at most this many nets per query (sampled)
     smoothing: float = 0.0           # label smoothing of the per-query softmax

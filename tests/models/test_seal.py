@@ -169,3 +169,13 @@ def test_small_seal_beats_trivial_baselines(tmp_path) -> None:
     assert seal["hits@1"] > max(by_degree["hits@1"], random_h1) + 0.1, (seal, by_degree, random_h1)
     print(seal, by_degree, random_h1)
     assert seal["auc"] > 0.7
+
+
+def test_heldout_benchmark_overrides() -> None:
+    import typer
+
+    from benchmarks.linkpred_heldout import parse_overrides
+    assert parse_overrides("loss=rank, name_flags=2,max_candidates=16,lr=1e-3,net_names=0") == {
+        "loss": "rank", "name_flags": 2, "max_candidates": 16, "lr": 1e-3, "net_names": False}
+    with pytest.raises(typer.BadParameter):
+        parse_overrides("nope=1")
