@@ -19,6 +19,7 @@ PAD = 4               # grid units of white space around the drawing
 INK = "#1b1b1b"
 WIRE = "#0b6e4f"
 BOX_FILL = "#fff8e1"
+UNUSED = "#9a9a9a"    # names of box pins that no net uses
 LABEL = {"ground": "#1b1b1b", "power": "#b3261e", "signal": "#1a4fa0"}
 FONT_FAMILY = "DejaVu Sans, Arial, Helvetica, sans-serif"
 
@@ -178,6 +179,7 @@ def render_svg(design: Design, lib, layout: Layout) -> str:
     for x, y in junctions(layout):
         out.append(f'<circle cx="{_f(x)}" cy="{_f(y)}" r="0.45"/>')
     out.append("</g>")
+    used = {p for n in design.nets for p in n.pins}
     for pp in layout.parts.values():
         out.append(f'<g transform="translate({_f(pp.x)},{_f(pp.y)})" stroke="{INK}" stroke-width="0.2" '
                    f'fill="none"><title>{escape(pp.ref)} ({escape(pp.part)})</title>')
@@ -185,6 +187,8 @@ def render_svg(design: Design, lib, layout: Layout) -> str:
             s = _prim(p)
             if p[0] == "text":
                 s = s.replace("<text ", '<text stroke="none" ', 1)
+                if pp.symbol.is_box and p[3] in pp.symbol.pins and f"{pp.ref}:{p[3]}" not in used:
+                    s = s.replace(f'fill="{INK}"', f'fill="{UNUSED}"', 1)  # unused pins recede
             out.append(s)
         for i, line in enumerate(pp.text):
             tx, ty, anchor = pp.text_pos

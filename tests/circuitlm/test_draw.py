@@ -102,3 +102,12 @@ def test_long_title_wraps_inside_the_sheet(lib):
     for el in lines:  # each line fits the sheet
         assert text_width(el.text, float(el.get("font-size"))) * SCALE < width
     assert " ".join(el.text for el in lines).rstrip("…").split()[:8] == title.split()[:8]
+
+
+def test_unused_box_pins_are_grey(lib):
+    from agents.circuitlm.draw import UNUSED
+
+    d = DESIGNS["blink"]
+    root = ET.fromstring(render_svg(d, lib, place(d, lib)))
+    fill = {el.text: el.get("fill") for el in root.iter() if el.tag.endswith("text")}
+    assert fill["D13"] != UNUSED and fill["D12"] == UNUSED and fill["A0"] == UNUSED
