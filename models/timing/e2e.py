@@ -234,7 +234,7 @@ def pretrain_gae(model: TimingGNN, samples: list[Sample], epochs: int, lr: float
             loss.backward()
             opt.step()
             tot += float(loss.detach())
-        losses.append(tot / max(len(e2e), 1))
+        losses.append(tot / len(samples))
     log(f"auto-encoder pre-training: loss {losses[0]:.4f} -> {losses[-1]:.4f} ({epochs} epochs)")
     for p in model.gae.parameters():
         p.requires_grad_(False)
