@@ -564,7 +564,7 @@ class _Placer:
         self._pack_below(orphans, [c for c in self.refs if c not in orphans])
 
     def _is_leaf(self, ref: str, hub: str) -> bool:
-        """A drawn two-pin part with one wired pin, on a net of the hub with three pins or more."""
+        """A drawn two-pin part with one wired pin on a hub net that also reaches a module."""
         pp = self.parts[ref]
         if pp.symbol.is_box or len(pp.symbol.pins) != 2:
             return False
@@ -572,8 +572,9 @@ class _Placer:
         wired = [n for n in wired if n is not None and n not in self.labelled]
         if len(wired) != 1:
             return False
-        pins = self.nets[wired[0]]
-        return len(pins) >= 3 and any(split_pin(p)[0] == hub for p in pins)
+        refs = {split_pin(p)[0] for p in self.nets[wired[0]]}
+        # the net joins the hub and a module (a bus), not just this part and its neighbours
+        return hub in refs and any(self.parts[o].symbol.is_box for o in refs - {hub, ref})
 
     def _pack_below(self, refs: list[str], placed: list[str]) -> None:
         """Shelf-pack parts not wired to the hub in rows under what is already placed."""
@@ -761,12 +762,21 @@ class _Placer:
                     bottom.append(nm)
                 elif nm in targets:
                     t = targets[nm]
-                    (left if t[1] < cx else right).append((t[2], nm))
+                    # key: the partner parts' height first, so the pins going to one module
+                    # stay together (no interleaving with other parts' pins), then the pin's
+                    (left if t[1] < cx else right).append(((self._partner_y(r, nm), t[2]), nm))
                 else:
                     free.append(nm)
             left = [nm for _, nm in sorted(left, key=lambda t: t[0])]
             right = [nm for _, nm in sorted(right, key=lambda t: t[0])]
             self._rebuild_box(r, left, right)
+
+    def _partner_y(self, ref: str, pin: str) -> float:
+        """Mean centre height of the other parts on the net of `ref:pin`."""
+        net = self.pin_net.get(f"{ref}:{pin}")
+        others = {split_pin(p)[0] for p in self.nets.get(net, [])} - {ref}
+        ys = [(self.parts[o].rect()[1] + self.parts[o].rect()[3]) / 2 for o in others]
+        return sum(ys) / len(ys) if ys else 0.0
 
     # -- legalisation on the grid
     def legalize(self) -> None:
