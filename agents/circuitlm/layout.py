@@ -885,7 +885,7 @@ class _Placer:
             if k == 1:
                 hot = [t for t in todo if t[1] in router.crossed]
                 cold = [t for t in todo if t[1] not in router.crossed]
-                orders += [hot + cold, cold + hot, todo[::-1],
+                orders += [hot + cold, cold + hot, cold + hot[::-1], hot[::-1] + cold, todo[::-1],
                            [todo[i] for i in rng.permutation(len(todo))]]
         return best[1], best[2]
 
