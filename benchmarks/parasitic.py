@@ -23,8 +23,10 @@ from typing import Optional
 import typer
 
 METHODS = ("circuitgcl", "gnn", "gbdt")
+ABLATIONS = ("pretrain-mse", "balanced-only")
 LABEL = {"circuitgcl": "CircuitGCL", "gnn": "GNN baseline (MSE/CE, no pre-training)",
-         "gbdt": "GBDT baseline (hand features)"}
+         "gbdt": "GBDT baseline (hand features)", "pretrain-mse": "ablation: pre-training + MSE/CE",
+         "balanced-only": "ablation: BMC/BSCE, no pre-training"}
 
 
 def splits(designs: list, protocol: str) -> list[tuple[str, list, list]]:
@@ -60,7 +62,9 @@ def summarise(runs: dict) -> dict:
             for m, s in row.items():
                 cell = out.setdefault(sp, {}).setdefault(d, {}).setdefault(m, {})
                 for k, v in s.items():
-                    if isinstance(v, (int, float)):
+                    if k in ("pairs", "nets"):
+                        cell[k] = v
+                    elif isinstance(v, (int, float)):
                         cell.setdefault(k, []).append(v)
                     else:
                         cell[k] = v
@@ -68,7 +72,7 @@ def summarise(runs: dict) -> dict:
         for row in sp.values():
             for s in row.values():
                 for k, v in list(s.items()):
-                    if isinstance(v, list) and v and isinstance(v[0], (int, float)):
+                    if k != "class_counts" and isinstance(v, list) and v and isinstance(v[0], (int, float)):
                         s[k] = _mean(v)
                         if len(v) > 1:
                             s[k + "_min"], s[k + "_max"] = min(v), max(v)
@@ -99,7 +103,7 @@ def text_table(summary: dict) -> list[str]:
         lines.append(f"  {'test design':44s} {'method':11s} {'pairs':>6s} {'cc_R2':>8s} {'cc_MAE':>8s} "
                      f"{'nets':>5s} {'gnd_F1':>8s} {'gnd_acc':>8s} {'gnd_R2':>8s}")
         for d, row in rows.items():
-            for m in METHODS:
+            for m in [m for m in (*METHODS, *ABLATIONS) if m in row]:
                 s = row[m]
                 lines.append(f"  {d[:44]:44s} {m:11s} {s['pairs']:6d} {f(s, 'cc_r2')} {f(s, 'cc_mae')} "
                              f"{s['nets']:5d} {f(s, 'ground_f1')} {f(s, 'ground_acc')} {f(s, 'ground_r2')}")
@@ -112,7 +116,7 @@ def md_table(summary: dict) -> list[str]:
              "| ground macro-F1 | ground acc | ground-value R2 |", "|---" * 11 + "|"]
     for sp, rows in summary.items():
         for d, row in rows.items():
-            for m in METHODS:
+            for m in [m for m in (*METHODS, *ABLATIONS) if m in row]:
                 s = row[m]
                 lines.append(f"| {sp} | {d} | {LABEL[m] if m != 'circuitgcl' else 'CircuitGCL'} | {s['pairs']} | "
                              f"{f(s, 'cc_r2')} | {f(s, 'cc_mae')} | {s['nets']} | {s.get('class_counts', '')} | "
@@ -122,7 +126,7 @@ def md_table(summary: dict) -> list[str]:
 
 def run_benchmark(out: Path, data_root: Optional[Path] = None, protocol: str = "design", seeds: int = 1,
                   pretrain_epochs: int = 20, epochs: int = 40, device: str = "auto", quiet: bool = False,
-                  echo=print) -> dict:
+                  echo=print, ablation: bool = False) -> dict:
     import torch
 
     from eda.fileio import atomic_write
@@ -134,7 +138,7 @@ def run_benchmark(out: Path, data_root: Optional[Path] = None, protocol: str = "
     root = data_root_or_default(data_root)
     designs = list_designs(root)
     settings = {"data_root": str(root), "protocol": protocol, "seeds": seeds, "pretrain_epochs": pretrain_epochs,
-                "epochs": epochs, "designs": [d.name for d in designs]}
+                "epochs": epochs, "ablation": ablation, "designs": [d.name for d in designs]}
     out.mkdir(parents=True, exist_ok=True)
     rpath = out / "results.json"
     data = {"settings": settings, "runs": {}}
@@ -167,8 +171,12 @@ def run_benchmark(out: Path, data_root: Optional[Path] = None, protocol: str = "
             echo(f"[{key}] train: {', '.join(d.name for d in tr)} | test: {', '.join(d.name for d in te)}")
             gcl, mg = fit_gnn(train_d, "circuitgcl", pretrain_epochs, epochs, device, seed, quiet=quiet)
             gnn, mb = fit_gnn(train_d, "gnn", 0, epochs, device, seed, quiet=quiet)
-            res = score_methods(train_d, test_d, {"circuitgcl": gcl, "gnn": gnn}, seed, device)
-            res["train_s"] = {"circuitgcl": mg["train_s"], "gnn": mb["train_s"], "gbdt": res.pop("gbdt_train_s")}
+            nets, secs = {"circuitgcl": gcl, "gnn": gnn}, {"circuitgcl": mg["train_s"], "gnn": mb["train_s"]}
+            for ab in ABLATIONS if ablation else ():
+                nets[ab], mab = fit_gnn(train_d, ab, pretrain_epochs, epochs, device, seed, quiet=quiet)
+                secs[ab] = mab["train_s"]
+            res = score_methods(train_d, test_d, nets, seed, device)
+            res["train_s"] = {**secs, "gbdt": res.pop("gbdt_train_s")}
             data["runs"][key] = res
             atomic_write(rpath, json.dumps(data, indent=1) + "\n")
     summary = summarise(data["runs"])
@@ -190,7 +198,12 @@ def run_benchmark(out: Path, data_root: Optional[Path] = None, protocol: str = "
     md += ["", "CircuitGCL vs baselines (mean over test designs):", ""]
     md += [f"- {sp}, vs {LABEL[b]}: coupling R2 {v['cc_r2_circuitgcl']:.3f} vs {v['cc_r2_baseline']:.3f}; "
            f"ground macro-F1 ratio {v['ground_f1_ratio']:.2f}x" for sp, g in data["gains"].items() for b, v in g.items()]
-    md += ["", f"Wall time {data['wall_s']} s."]
+    secs = {}
+    for r in data["runs"].values():
+        for m, v in r.get("train_s", {}).items():
+            secs[m] = secs.get(m, 0.0) + v
+    md += ["", "Training wall seconds (all splits and seeds): " + ", ".join(f"{m} {v:.1f}" for m, v in secs.items())
+           + f"; this invocation {data['wall_s']} s (a rerun resumes finished splits from results.json)."]
     atomic_write(out / "report.md", "\n".join(md) + "\n")
     echo(f"wrote {rpath} and {out / 'report.md'} ({data['wall_s']} s)")
     return data
@@ -205,9 +218,11 @@ def bench_parasitic_command(
         pretrain_epochs: int = typer.Option(20, "--pretrain-epochs"),
         epochs: int = typer.Option(40, "--epochs"),
         device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
+        ablation: bool = typer.Option(False, "--ablation", help="Also train pre-training-only and "
+                                      "balanced-losses-only variants."),
         quiet: bool = typer.Option(False, "--quiet", help="No progress bar.")) -> None:
     """CircuitGCL vs the GNN and GBDT baselines on unseen designs: coupling R2/MAE, ground macro-F1."""
-    run_benchmark(out, data_root, protocol, seeds, pretrain_epochs, epochs, device, quiet, typer.echo)
+    run_benchmark(out, data_root, protocol, seeds, pretrain_epochs, epochs, device, quiet, typer.echo, ablation)
 
 
 if __name__ == "__main__":

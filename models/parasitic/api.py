@@ -26,6 +26,8 @@ from .model import ParasiticNet, predict as net_predict, pretrain, resolve_devic
 
 KIND = "eda-parasitic-circuitgcl"
 METHODS = ("circuitgcl", "gnn", "gbdt")
+# ablations: pre-training with plain MSE/CE heads; balanced losses without pre-training
+GNN_METHODS = ("circuitgcl", "gnn", "pretrain-mse", "balanced-only")
 
 
 @contextmanager
@@ -54,18 +56,18 @@ def pick(designs: list[DesignFiles], names: list[str] | None) -> list[DesignFile
 
 def fit_gnn(designs: list[Design], method: str, pretrain_epochs: int, epochs: int, device: str,
             seed: int = 0, hidden: int = 32, quiet: bool = False) -> tuple[ParasiticNet, dict]:
-    """Train CircuitGCL (`circuitgcl`) or the plain GNN (`gnn`) on labelled designs."""
-    if method not in ("circuitgcl", "gnn"):
-        raise EdaError(f"unknown method '{method}' (circuitgcl, gnn)")
+    """Train CircuitGCL (`circuitgcl`), the plain GNN (`gnn`) or an ablation on labelled designs."""
+    if method not in GNN_METHODS:
+        raise EdaError(f"unknown method '{method}' ({', '.join(GNN_METHODS)})")
     dev = resolve_device(device)
     torch.manual_seed(seed)
     model = ParasiticNet(hidden).to(dev)
     ts = [to_tensors(d.graph, d.labels, dev) for d in designs]
-    pre = pretrain_epochs if method == "circuitgcl" else 0
+    pre = pretrain_epochs if method in ("circuitgcl", "pretrain-mse") else 0
     t0 = time.time()
     with progress(pre + epochs, f"training {method}", quiet) as step:
         pre_losses = pretrain(model, ts, epochs=pre, seed=seed, step=step) if pre else []
-        losses = train_heads(model, ts, epochs=epochs, balanced=method == "circuitgcl", seed=seed, step=step)
+        losses = train_heads(model, ts, epochs=epochs, balanced=method in ("circuitgcl", "balanced-only"), seed=seed, step=step)
     return model, {"method": method, "pretrain_epochs": pre, "epochs": epochs, "pretrain_losses": pre_losses,
                    "losses": losses, "train_s": round(time.time() - t0, 2), "device": str(dev)}
 
