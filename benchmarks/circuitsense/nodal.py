@@ -31,7 +31,7 @@ def kcl_terms(c, node: str) -> list[sympy.Expr] | None:
         return None
     terms = []
     for e in c.elements:
-        if node not in e.nodes and not (e.kind == "G" and False):
+        if node not in e.nodes:               # a G sensing this node injects no current here
             continue
         if e.kind not in _KINDS:
             return None
