@@ -94,7 +94,7 @@ def report_markdown(summary: dict) -> str:
              f"- prompts: {summary['prompts']} ({summary['finished']} finished, {summary['errors']} LLM errors); "
              f"data: `{summary['data']}`", f"- wall time: {summary['seconds']} s"]
     lines += [f"- note: {n}" for n in summary["notes"]]
-    lines += ["", "| difficulty | prompts | pass rate | structural | electrical | stopped (unknown part) "
+    lines += ["", "| difficulty | prompts | pass rate | structural | electrical | stopped (no or unknown part) "
                   "| s / prompt | tokens / prompt (prompt+completion) |", "|---|---|---|---|---|---|---|---|"]
     rows = list(summary["per_difficulty"].items()) + [("all", summary["overall"])]
     for d, b in rows:
