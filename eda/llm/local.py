@@ -71,8 +71,13 @@ def make_params(model_path: Path, port: int, n_ctx: int = 16384, n_parallel: int
     return p
 
 
-def serve_forever(model_path: Path | None = None, port: int = 0, ready: "threading.Event | None" = None) -> None:
-    """Run the server in this process until SIGINT/SIGTERM."""
+def serve_forever(model_path: Path | None = None, port: int = 0, ready: "threading.Event | None" = None,
+                  parent: int | None = None) -> None:
+    """Run the server in this process until SIGINT/SIGTERM, or until process `parent` is gone.
+
+    A server started for a client process (`LocalServer`) watches that process: when the client
+    dies without stopping it (killed, crashed), the server exits too instead of idling forever.
+    """
     import xllamacpp
     model_path = Path(model_path) if model_path else bundled_model_path()
     if not model_path.is_file():
@@ -88,7 +93,8 @@ def serve_forever(model_path: Path | None = None, port: int = 0, ready: "threadi
     server = xllamacpp.Server(make_params(model_path, port))  # noqa: F841 - keeps it alive
     print(f"serving {model_path.name} at http://{HOST}:{port}/v1", file=sys.stderr, flush=True)
     while not stop.wait(0.5):
-        pass
+        if parent is not None and os.getppid() != parent:
+            break
     del server
 
 
@@ -125,7 +131,7 @@ class LocalServer:
 
     def start(self) -> "LocalServer":
         cmd = [sys.executable, "-m", "eda.llm.local", "--port", str(self.port),
-               "--model-path", str(self.model_path)]
+               "--model-path", str(self.model_path), "--parent", str(os.getpid())]
         self._log = open(os.devnull, "wb") if not os.environ.get("EDA_LLM_DEBUG") else None
         self.proc = subprocess.Popen(cmd, stdout=self._log, stderr=subprocess.PIPE if self._log else None,
                                      start_new_session=True)
@@ -182,9 +188,10 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m eda.llm.local", description=__doc__.splitlines()[0])
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--model-path", type=Path, default=None)
+    ap.add_argument("--parent", type=int, default=None, help="exit when this process (the client) is gone")
     a = ap.parse_args(argv)
     try:
-        serve_forever(a.model_path, a.port)
+        serve_forever(a.model_path, a.port, parent=a.parent)
     except LLMError as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

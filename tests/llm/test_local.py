@@ -72,3 +72,31 @@ def test_bad_model_file_fails_to_start(tmp_path):
     bad.write_bytes(b"not a gguf")
     with pytest.raises(LLMError, match="did not start"):
         LocalServer(bad, start_timeout=30).start()
+
+
+def test_server_exits_when_its_client_is_killed():
+    """A client killed without stopping its server (SIGKILL) does not leave the server running."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    bundled_model_path()
+    code = ("import sys, time\nfrom eda.llm.local import LocalServer\n"
+            "s = LocalServer(start_timeout=120).start()\nprint(s.proc.pid, flush=True)\ntime.sleep(600)\n")
+    client = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        server_pid = int(client.stdout.readline())
+        os.kill(server_pid, 0)                        # the server is up
+    finally:
+        client.send_signal(signal.SIGKILL)
+        client.wait()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            os.kill(server_pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    os.kill(server_pid, signal.SIGKILL)
+    pytest.fail("the server outlived its killed client")
