@@ -51,9 +51,9 @@ def test_training_learns_on_small_designs():
 
 def test_cli_train_eval_predict(tmp_path):
     m = tmp_path / "m.pt"
-    # the default model (ours: auto-encoder, delay pre-fit, end to end through the propagation)
-    code, log = eda("timing", "train", "--data-root", DATA, "--designs", ",".join(SMALL), "--epochs", "2",
-                    "--prefit-steps", "40", "-q", "-o", m)
+    # ours: auto-encoder, delay pre-fit, end to end through the propagation
+    code, log = eda("timing", "train", "--model", "ours", "--data-root", DATA, "--designs", ",".join(SMALL),
+                    "--epochs", "2", "--prefit-steps", "40", "-q", "-o", m)
     assert code == 0, log
     assert "auto-encoder pre-training" in log and "[ours] epoch 2/2" in log
     out = tmp_path / "eval.json"
