@@ -115,6 +115,10 @@ def to_circuit_json(design: Design, lib, layout: Layout) -> list[dict]:
         refs.append(part.ref)
         names = list(pp.symbol.pins)
         nets = {n: pin_net[f"{part.ref}:{n}"] for n in names if f"{part.ref}:{n}" in pin_net}
+        if pp.symbol.is_box and nets:
+            # modules and MCUs: ports only for wired pins (an Uno has 29); every pin's name stays
+            # in the schematic_component's port_labels, so nothing a drawing needs is lost
+            names = [n for n in names if n in nets]
         circuit.items.append(_component(part, names, nets))
     elements = json.loads(write_circuitjson(circuit))
     # drop the per-pin nets of unconnected pins
@@ -153,10 +157,14 @@ def to_circuit_json(design: Design, lib, layout: Layout) -> list[dict]:
         name = pp.symbol.symbol_name()
         if name:
             sc["symbol_name"] = name
+        if pp.symbol.is_box:
+            sc["port_labels"] = {str(k + 1): pin for k, pin in enumerate(pp.symbol.pins)}
         out.append(sc)
         side_of = {"left": "left", "right": "right", "up": "top", "down": "bottom"}
         for k, (name, pin) in enumerate(pp.symbol.pins.items()):
             key = f"{ref}:{name}"
+            if key not in port_id:
+                continue
             spid = f"schematic_port_{len(sport)}"
             sport[key] = spid
             el = {"type": "schematic_port", "schematic_port_id": spid,
