@@ -102,6 +102,15 @@ class LLMClient:
             self.config = self.config.with_endpoint(self.config.base_url, self._first_model())
         return self.config
 
+    def cache_identity(self) -> tuple[str, str]:
+        """(endpoint, model) as the cache sees them: the bundled server is `local` whatever port it
+        got, so answers cached by one run serve the next (and a fully cached run starts no server)."""
+        if self.config.local:
+            from eda.llm.local import bundled_model_path
+            return "local", self.config.model or bundled_model_path().stem
+        cfg = self._endpoint()
+        return cfg.base_url, cfg.model
+
     def _client(self):
         if self._openai is None:
             import openai
@@ -139,14 +148,14 @@ class LLMClient:
     # -- calls ----------------------------------------------------------------------------------
     def chat(self, messages: list[dict], **params: Any) -> str:
         """The assistant's reply text to `messages`; `params` go to chat.completions.create."""
-        cfg = self._endpoint()
-        key = cache_key(cfg.base_url, cfg.model, messages, params) if self.cache else None
+        key = cache_key(*self.cache_identity(), messages, params) if self.cache else None
         if key is not None:
             hit = self.cache.get(key)
             if hit is not None:
                 with self._usage_lock:
                     self.usage["cached"] += 1
                 return hit["content"]
+        cfg = self._endpoint()
         t0 = time.perf_counter()
         try:
             with self._sem:

@@ -103,3 +103,23 @@ def test_grammar_schema_bounds_strings_and_arrays():
     assert b["properties"]["a"]["items"]["maxLength"] == 200
     assert b["properties"]["b"]["maxLength"] == 5 and "maxLength" not in b["properties"]["c"]
     assert "maxItems" not in s["properties"]["a"]          # the caller's schema is untouched
+
+
+def test_bundled_model_answers_are_cached_across_runs_whatever_port_the_server_gets(tmp_path, monkeypatch):
+    """A second process (new server, new port) must hit the first one's cache without starting a server."""
+    from eda.llm import client as client_mod
+    from eda.llm.config import resolve
+
+    monkeypatch.delenv("EDA_LLM_BASE_URL", raising=False)
+    first = LLMClient(cache=tmp_path / "c.sqlite", config=resolve())
+    ident = first.cache_identity()
+    assert ident[0] == "local"
+    # the first run's server listened on some port; the answer went into the cache under `local`
+    first.config = first.config.with_endpoint("http://127.0.0.1:41234/v1", ident[1])
+    assert first.cache_identity() == ident
+    first.cache.put(client_mod.cache_key(*ident, HI, {"max_tokens": 5}),
+                    {"content": "from the first run", "usage": {}})
+    second = LLMClient(cache=tmp_path / "c.sqlite", config=resolve())
+    monkeypatch.setattr(client_mod, "_shared_local_server", lambda: pytest.fail("started a server"))
+    assert second.chat(HI, max_tokens=5) == "from the first run"
+    assert second.usage["cached"] == 1
