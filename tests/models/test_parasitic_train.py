@@ -8,6 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.cli_runner import run_eda as eda  # in-process `eda`
+
 DATA = Path(os.environ.get("EDA_DATA", Path(__file__).resolve().parents[3] / "shared" / "data")) / "parasitic"
 GCD = DATA / "sky130_gcd_openrcx"
 S1196 = DATA / "tau2015_synthetic_nangate" / "s1196"
@@ -15,23 +17,6 @@ pytestmark = pytest.mark.skipif(not GCD.is_dir() or not S1196.is_dir(),
                                 reason="needs ../shared/data/parasitic beside the repository")
 
 
-def eda(*args):
-    """`eda` in-process through `cli.main`: (exit code, stdout + stderr)."""
-    import contextlib
-    import io
-    import sys
-
-    import cli
-    argv, sys.argv = sys.argv, ["eda", *map(str, args)]
-    buf, code = io.StringIO(), 0
-    try:
-        with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
-            cli.main()
-    except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else 1
-    finally:
-        sys.argv = argv
-    return code, buf.getvalue()
 
 
 @pytest.fixture(scope="module")

@@ -6,23 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-def eda(*args):
-    """`eda` in-process through `cli.main` (the console entry point): (exit code, stdout + stderr)."""
-    import contextlib
-    import io
-    import sys
-
-    import cli
-    argv, sys.argv = sys.argv, ["eda", *map(str, args)]
-    buf, code = io.StringIO(), 0
-    try:
-        with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(buf):
-            cli.main()
-    except SystemExit as e:
-        code = e.code if isinstance(e.code, int) else 1
-    finally:
-        sys.argv = argv
-    return code, buf.getvalue()
+from tests.cli_runner import run_eda as eda  # in-process `eda`
 
 DATA = Path(os.environ.get("EDA_DATA", Path(__file__).resolve().parents[3] / "shared" / "data")) / "timing"
 pytestmark = pytest.mark.skipif(not (DATA / "designs" / "epfl_ctrl").is_dir(),
