@@ -1,27 +1,12 @@
 """The batch runner with the real bundled model: an answered, scored record, and a rerun served by the cache."""
 from __future__ import annotations
 
-import pytest
 
 from benchmarks.circuitsense.adapter import CircuitSenseAdapter
 from benchmarks.runner.core import Item, RunSettings, read_jsonl, run_batch
-from eda.llm import LLMError
 
 
-@pytest.fixture
-def client(tmp_path, monkeypatch):
-    monkeypatch.setenv("EDA_CACHE_DIR", str(tmp_path / "cache"))
-    for name in ("EDA_LLM_BASE_URL", "EDA_LLM_MODEL", "EDA_LLM_API_KEY", "OPENAI_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    from eda.llm.local import bundled_model_path
-    try:
-        bundled_model_path()
-    except LLMError as e:
-        pytest.skip(str(e))
-    from eda.llm.client import LLMClient
-    c = LLMClient()
-    yield c
-    c.close()
+# `client`: the bundled-model fixture in conftest.py
 
 
 def test_bundled_model_answers_are_scored_and_cached(tmp_path, client) -> None:

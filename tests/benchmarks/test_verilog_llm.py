@@ -9,26 +9,12 @@ from benchmarks.verilog.extract import extract_code
 from benchmarks.verilog.problems import find_problem, load_bench
 from benchmarks.verilog.runner import EvalSettings, run_eval
 from eda.formats.datasets import default_root
-from eda.llm import LLMError
 from eda.verilog_sim import STATUSES, have_iverilog
 
 DATA = default_root()
 
 
-@pytest.fixture
-def client(tmp_path, monkeypatch):
-    monkeypatch.setenv("EDA_CACHE_DIR", str(tmp_path / "cache"))
-    for name in ("EDA_LLM_BASE_URL", "EDA_LLM_MODEL", "EDA_LLM_API_KEY", "OPENAI_API_KEY"):
-        monkeypatch.delenv(name, raising=False)
-    from eda.llm.local import bundled_model_path
-    try:
-        bundled_model_path()
-    except LLMError as e:
-        pytest.skip(str(e))
-    from eda.llm.client import LLMClient
-    c = LLMClient()
-    yield c
-    c.close()
+# `client`: the bundled-model fixture in conftest.py
 
 
 @pytest.mark.skipif(not have_iverilog() or DATA is None or not (DATA / "verilog").is_dir(),
