@@ -15,13 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import nn
+from eda.device import resolve_device as _resolve_device
 
 
-def pick_device(device: str = "auto") -> torch.device:
-    """`auto` -> CUDA when present, else CPU; otherwise the named device."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+pick_device = _resolve_device   # one rule for `--device` (eda/device.py)
 
 
 def _mlp(n_in: int, n_out: int, hidden: int, out_act: nn.Module | None = None) -> nn.Sequential:

@@ -42,10 +42,8 @@ class TrainSettings:
 
 
 def pick_device(device: str) -> str:
-    import torch
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return device
+    from eda.device import resolve_device
+    return str(resolve_device(device))
 
 
 _BASE_KEYS = ("pass@1", "compile_rate", "mean_reward", "by_level", "items")

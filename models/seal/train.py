@@ -24,6 +24,7 @@ from torch.nn import functional as F
 from .extract import enclosing_subgraphs
 from .graph import LinkGraph
 from .model import DGCNN, GAE
+from eda.device import resolve_device as _resolve_device
 
 
 @dataclass
@@ -56,11 +57,7 @@ class Config:
     extra: dict = field(default_factory=dict)
 
 
-def pick_device(device: str = "auto") -> torch.device:
-    """`auto` = CUDA when available, else CPU."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+pick_device = _resolve_device   # one rule for `--device` (eda/device.py)
 
 
 class LinkModel:

@@ -17,6 +17,7 @@ from torch import nn
 
 from .graph import TimingGraph
 from .propagate import Propagator
+from eda.device import resolve_device as _resolve_device
 
 FLOOR = 0.02  # ns: the scale of the relative correction for near-zero (wire) delays
 BOUND = 0.5   # the relative correction is bounded: |true - lut| <= BOUND * (|lut| + FLOOR)
@@ -82,10 +83,7 @@ def prepare(g: TimingGraph) -> Prepared:
     return Prepared(g, p, an, arc_features(g, an))
 
 
-def resolve_device(device: str) -> torch.device:
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
+resolve_device = _resolve_device   # one rule for `--device` (eda/device.py)
 
 
 class TimingModel:

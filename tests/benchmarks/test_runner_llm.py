@@ -1,7 +1,6 @@
 """The batch runner with the real bundled model: an answered, scored record, and a rerun served by the cache."""
 from __future__ import annotations
 
-
 from benchmarks.circuitsense.adapter import CircuitSenseAdapter
 from benchmarks.runner.core import Item, RunSettings, read_jsonl, run_batch
 
