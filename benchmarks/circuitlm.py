@@ -17,6 +17,8 @@ from typing import Optional
 
 import typer
 
+from eda.llm.options import base_url_option, model_option
+
 DIFFICULTIES = ("easy", "medium", "hard")
 PROMPTS_FILE = "components/circuitlm_prompts_by_difficulty.json"
 
@@ -156,9 +158,8 @@ def bench_circuitlm_command(
         difficulty: str = typer.Option("all", "--difficulty", help="easy, medium, hard or all."),
         limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N prompts of each difficulty."),
         jobs: int = typer.Option(1, "--jobs", "-j", help="Prompts in flight at once."),
-        base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint "
-                                               "(default: $EDA_LLM_BASE_URL, else the bundled model)."),
-        model: Optional[str] = typer.Option(None, "--model", help="Model name (default: $EDA_LLM_MODEL)."),
+        base_url: Optional[str] = base_url_option(),
+        model: Optional[str] = model_option(),
         no_spice: bool = typer.Option(False, "--no-spice", help="Skip the ngspice operating-point check."),
         judge: bool = typer.Option(False, "--judge", help="Add the LLM judge to the validation."),
         data_root: Optional[Path] = typer.Option(None, "--data-root", help="Data root (default $EDA_DATA, "

@@ -6,15 +6,16 @@ from typing import Optional
 
 import typer
 
+from eda.llm.options import base_url_option, model_option, api_key_option
+
 
 def schematic_command(
         prompt: str = typer.Argument(..., help="What to build, e.g. 'Blink an LED with an Arduino Uno'."),
         out: Path = typer.Option(..., "-o", "--output", help="Folder for circuit.json, schematic.svg/png, "
                                  "netlist.sp, report.md, design.json, stages.jsonl."),
-        base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint "
-                                               "(default: $EDA_LLM_BASE_URL, else the bundled model)."),
-        model: Optional[str] = typer.Option(None, "--model", help="Model name (default: $EDA_LLM_MODEL)."),
-        api_key: Optional[str] = typer.Option(None, "--api-key", help="API key (default: $EDA_LLM_API_KEY)."),
+        base_url: Optional[str] = base_url_option(),
+        model: Optional[str] = model_option(),
+        api_key: Optional[str] = api_key_option(),
         no_spice: bool = typer.Option(False, "--no-spice", help="Skip the ngspice operating-point check."),
         judge: bool = typer.Option(False, "--judge", help="Also ask the LLM to judge the design "
                                    "(fatal/major/minor counts)."),

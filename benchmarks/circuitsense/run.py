@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.runner.core import BenchRunError, RunSettings, run_batch
+from benchmarks.runner.core import RunSettings, check_source, run_batch
 from benchmarks.circuitsense.adapter import CircuitSenseAdapter, generated_items
 
 
@@ -13,11 +13,7 @@ def run_circuitsense(out: Path, *, data: Path | None = None, generate: int | Non
                      timeout: float = 10.0, progress: bool = True, log=None, client=None,
                      images: bool = False) -> dict:
     """Run (or resume) a CircuitSense evaluation into `out`; return the summary."""
-    if (data is None) == (generate is None):
-        raise BenchRunError("give exactly one of --data PATH or --generate N")
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise BenchRunError(f"-o {out}: exists and is not a folder")
+    out = check_source(out, data, generate)
     notes = []
     if data is not None:
         from benchmarks.circuitsense.official import load_official
@@ -27,8 +23,6 @@ def run_circuitsense(out: Path, *, data: Path | None = None, generate: int | Non
             notes.append("images sent as OpenAI image content" if images else
                          "text-only prompts: the question text is sent, the images are not")
     else:
-        if generate < 1:
-            raise BenchRunError(f"--generate must be at least 1 (got {generate})")
         out.mkdir(parents=True, exist_ok=True)
         items, meta = generated_items(generate, seed, out, timeout=timeout, progress=progress, log=log)
         source = f"generated n={generate} seed={seed}"

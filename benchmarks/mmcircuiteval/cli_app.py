@@ -6,6 +6,8 @@ from typing import Optional
 
 import typer
 
+from eda.llm.options import base_url_option, model_option, api_key_option
+
 
 def command(data: Optional[Path] = typer.Option(None, "--data", help="Official MMCircuitEval data: a folder of "
                                                 "parquet splits, or a JSON / JSONL file of problems."),
@@ -13,10 +15,9 @@ def command(data: Optional[Path] = typer.Option(None, "--data", help="Official M
                                                    "(answers by ngspice) plus problems on the shipped decks."),
             seed: int = typer.Option(0, "--seed", help="Seed of the generator."),
             out: Path = typer.Option(..., "-o", "--output", help="Run directory (resumable)."),
-            base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint "
-                                                   "(default: $EDA_LLM_BASE_URL, else the bundled model)."),
-            model: Optional[str] = typer.Option(None, "--model", help="Model name (default: $EDA_LLM_MODEL)."),
-            api_key: Optional[str] = typer.Option(None, "--api-key", help="API key (default: $EDA_LLM_API_KEY)."),
+            base_url: Optional[str] = base_url_option(),
+            model: Optional[str] = model_option(),
+            api_key: Optional[str] = api_key_option(),
             jobs: int = typer.Option(2, "--jobs", "-j", help="Concurrent model calls."),
             oracle: bool = typer.Option(False, "--oracle", help="Answer with the labels (self-check: 100%)."),
             images: bool = typer.Option(False, "--images/--text-only", help="Send problem images as OpenAI "

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from benchmarks.runner.core import BenchRunError, RunSettings, run_batch
+from benchmarks.runner.core import RunSettings, check_source, run_batch
 from benchmarks.mmcircuiteval.adapter import MMCircuitEvalAdapter
 from benchmarks.mmcircuiteval.load import load_mmcircuiteval
 
@@ -39,18 +39,12 @@ def run_mmcircuiteval(out: Path, *, data: Path | None = None, generate: int | No
                       images: bool = False, judge: bool = False, draw: bool = True, progress: bool = True,
                       log=None, client=None, judge_client=None) -> dict:
     """Run (or resume) an MMCircuitEval evaluation into `out`; return the summary."""
-    if (data is None) == (generate is None):
-        raise BenchRunError("give exactly one of --data PATH or --generate N")
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise BenchRunError(f"-o {out}: exists and is not a folder")
+    out = check_source(out, data, generate)
     notes = []
     if data is not None:
         items = load_mmcircuiteval(data)
         source = str(Path(data).resolve())
     else:
-        if generate < 1:
-            raise BenchRunError(f"--generate must be at least 1 (got {generate})")
         out.mkdir(parents=True, exist_ok=True)
         items, meta = generated_problems(out, generate, seed, draw=draw, progress=progress)
         source = f"generated n={generate} seed={seed}"

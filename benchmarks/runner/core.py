@@ -27,6 +27,18 @@ class BenchRunError(EdaError):
     """A benchmark run cannot start or continue (bad settings, a run dir of another run)."""
 
 
+def check_source(out: Path, data: Path | None, generate: int | None) -> Path:
+    """Validate a harness's `--data PATH` / `--generate N` / `-o DIR` choice before any work; return `out`."""
+    if (data is None) == (generate is None):
+        raise BenchRunError("give exactly one of --data PATH or --generate N")
+    if generate is not None and generate < 1:
+        raise BenchRunError(f"--generate must be at least 1 (got {generate})")
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise BenchRunError(f"-o {out}: exists and is not a folder")
+    return out
+
+
 @dataclass
 class Item:
     """One question: its id, the categories it is reported under, the label and what the prompt needs."""

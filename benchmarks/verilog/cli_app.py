@@ -6,6 +6,8 @@ from typing import Optional
 
 import typer
 
+from eda.llm.options import base_url_option, model_option, api_key_option
+
 verilog_app = typer.Typer(help="Verilog generation: VerilogEval / RTLLM on Icarus Verilog.",
                           no_args_is_help=True, add_completion=False)
 
@@ -24,10 +26,9 @@ def _ks(text: str) -> list[int]:
 @verilog_app.command("eval")
 def eval_cmd(bench: str = typer.Option("verilogeval-v2", "--bench", help=BENCH_HELP),
              out: Path = typer.Option(..., "-o", "--output", help="Run directory (resumable)."),
-             base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint "
-                                                    "(default: $EDA_LLM_BASE_URL, else the bundled model)."),
-             model: Optional[str] = typer.Option(None, "--model", help="Model name (default: $EDA_LLM_MODEL)."),
-             api_key: Optional[str] = typer.Option(None, "--api-key", help="API key (default: $EDA_LLM_API_KEY)."),
+             base_url: Optional[str] = base_url_option(),
+             model: Optional[str] = model_option(),
+             api_key: Optional[str] = api_key_option(),
              samples: int = typer.Option(1, "-n", "--samples", help="Samples per problem."),
              k: str = typer.Option("1", "-k", help="pass@k values, comma-separated (e.g. 1,5)."),
              jobs: int = typer.Option(2, "--jobs", "-j", help="Parallel workers."),

@@ -6,6 +6,8 @@ from typing import Optional
 
 import typer
 
+from eda.llm.options import base_url_option, model_option, api_key_option
+
 llm_app = typer.Typer(help="Ask an LLM (the bundled local model or any OpenAI-compatible endpoint).",
                       no_args_is_help=True, add_completion=False)
 
@@ -32,11 +34,9 @@ def serve(model_path: Optional[Path] = typer.Option(None, "--model-path", help="
 def ask(prompt: str = typer.Argument(..., help="The question."),
         schema: Optional[Path] = typer.Option(None, "--schema", help="JSON schema file: answer with a "
                                               "JSON document valid against it."),
-        base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint "
-                                               "(default: $EDA_LLM_BASE_URL, else the local model)."),
-        model: Optional[str] = typer.Option(None, "--model", help="Model name (default: $EDA_LLM_MODEL)."),
-        api_key: Optional[str] = typer.Option(None, "--api-key", help="API key (default: $EDA_LLM_API_KEY "
-                                              "or $OPENAI_API_KEY)."),
+        base_url: Optional[str] = base_url_option(),
+        model: Optional[str] = model_option(),
+        api_key: Optional[str] = api_key_option(),
         no_cache: bool = typer.Option(False, "--no-cache", help="Neither read nor write the response cache."),
         max_tokens: Optional[int] = typer.Option(None, "--max-tokens", help="Longest answer, in tokens.")) -> None:
     """Print the answer to PROMPT (only the answer, on stdout)."""
