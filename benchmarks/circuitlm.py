@@ -17,6 +17,8 @@ from typing import Optional
 
 import typer
 
+from eda.cli_options import quiet_option
+
 from eda.llm.options import base_url_option, model_option
 
 DIFFICULTIES = ("easy", "medium", "hard")
@@ -164,7 +166,7 @@ def bench_circuitlm_command(
         judge: bool = typer.Option(False, "--judge", help="Add the LLM judge to the validation."),
         data_root: Optional[Path] = typer.Option(None, "--data-root", help="Data root (default $EDA_DATA, "
                                                  "else ../shared/data)."),
-        quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar.")) -> None:
+        quiet: bool = quiet_option()) -> None:
     """CircuitLM: the 100 prompts -> pass rate, structural/electrical scores, time and tokens per difficulty."""
     summary = run_bench(out, data_root=data_root, difficulty=difficulty, limit=limit, jobs=jobs, base_url=base_url,
                         model=model, spice=not no_spice, judge=judge, progress=not quiet,

@@ -28,6 +28,8 @@ from typing import Optional
 
 import typer
 
+from eda.cli_options import device_option
+
 DATASETS = ("spicenetlist", "image2net", "masala-chai")
 MODELS = ("seal", "gae")
 
@@ -286,7 +288,7 @@ def bench_linkpred_command(
                                                "(default spicenetlist,image2net,masala-chai)."),
         data_root: Optional[Path] = typer.Option(None, "--data-root", help="Data root (default "
                                                  "$EDA_DATA, ../shared/data)."),
-        device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
+        device: str = device_option(),
         out: Path = typer.Option(Path("out/bench_linkpred"), "-o", "--output",
                                  help="Output directory (results.json, report.md)."),
         quiet: bool = typer.Option(False, "--quiet", help="No progress bar.")) -> None:

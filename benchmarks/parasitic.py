@@ -22,6 +22,8 @@ from typing import Optional
 
 import typer
 
+from eda.cli_options import device_option
+
 METHODS = ("circuitgcl", "gnn", "gbdt")
 ABLATIONS = ("pretrain-mse", "balanced-only")
 LABEL = {"circuitgcl": "CircuitGCL", "gnn": "GNN baseline (MSE/CE, no pre-training)",
@@ -217,7 +219,7 @@ def bench_parasitic_command(
         seeds: int = typer.Option(1, "--seeds"),
         pretrain_epochs: int = typer.Option(20, "--pretrain-epochs"),
         epochs: int = typer.Option(40, "--epochs"),
-        device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
+        device: str = device_option(),
         ablation: bool = typer.Option(False, "--ablation", help="Also train pre-training-only and "
                                       "balanced-losses-only variants."),
         quiet: bool = typer.Option(False, "--quiet", help="No progress bar.")) -> None:

@@ -19,6 +19,8 @@ from typing import Optional
 
 import typer
 
+from eda.cli_options import device_option
+
 MODELS = ("ours", "baseline")
 KEYS = (("slack", "slack_r2"), ("arrival", "arrival_r2"), ("net_d", "net_delay_r2"), ("cell_d", "cell_delay_r2"))
 
@@ -113,7 +115,7 @@ def bench_timing_command(
         e2e_max_arcs: int = typer.Option(60_000, "--e2e-max-arcs", help="End-to-end stage on train designs with at "
                                          "most this many arcs (0: all)."),
         data_root: Optional[Path] = typer.Option(None, "--data-root", help="Timing data root (default $EDA_DATA/timing)."),
-        device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
+        device: str = device_option(),
         out: Path = typer.Option(Path("out/bench_timing"), "-o", "--output", help="Output directory."),
         quiet: bool = typer.Option(False, "--quiet", help="No progress bar.")) -> None:
     """Per-test-design slack/arrival/delay R2 of ours, the baseline and raw Liberty; time vs OpenSTA."""

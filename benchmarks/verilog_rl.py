@@ -17,6 +17,8 @@ from typing import Optional
 
 import typer
 
+from eda.cli_options import device_option
+
 STAGES = (("before", "before"), ("after_sft", "after SFT"), ("after_rl", "after SFT + RL"))
 
 
@@ -92,7 +94,7 @@ def main(seeds: str = typer.Option("0,1,2", "--seeds", help="Comma-separated see
          group: int = typer.Option(4, "--group", help="Samples per task per step."),
          tasks_per_step: int = typer.Option(4, "--tasks-per-step"),
          ve_limit: int = typer.Option(20, "--ve-limit", help="VerilogEval v2 problems per evaluation (0: none)."),
-         device: str = typer.Option("auto", "--device"),
+         device: str = device_option(),
          data_root: Optional[Path] = typer.Option(None, "--data-root", help="Data root holding verilog/."),
          out: Path = typer.Option(Path("out/verilog_rl"), "-o", "--output")) -> None:
     """Train with RL per seed and print pass@1 before/after (held-out generated tasks and VerilogEval v2)."""

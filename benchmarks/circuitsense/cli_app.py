@@ -6,6 +6,8 @@ from typing import Optional
 
 import typer
 
+from eda.cli_options import quiet_option
+
 from eda.llm.options import base_url_option, model_option, api_key_option
 
 
@@ -25,7 +27,7 @@ def command(data: Optional[Path] = typer.Option(None, "--data", help="Official C
             limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N items."),
             max_tokens: int = typer.Option(512, "--max-tokens", help="Longest answer, in tokens."),
             timeout: float = typer.Option(10.0, "--label-timeout", help="Seconds per lcapy derivation."),
-            quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar.")) -> None:
+            quiet: bool = quiet_option()) -> None:
     """CircuitSense-style symbolic circuit reasoning: ask, score, report (items.jsonl, summary.json, report.md)."""
     from benchmarks.circuitsense.run import run_circuitsense
     summary = run_circuitsense(out, data=data, generate=generate, seed=seed, base_url=base_url, model=model,

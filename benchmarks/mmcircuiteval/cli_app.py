@@ -6,6 +6,8 @@ from typing import Optional
 
 import typer
 
+from eda.cli_options import quiet_option
+
 from eda.llm.options import base_url_option, model_option, api_key_option
 
 
@@ -27,7 +29,7 @@ def command(data: Optional[Path] = typer.Option(None, "--data", help="Official M
             no_draw: bool = typer.Option(False, "--no-draw", help="Generated set without schematic images."),
             limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N sub-questions."),
             max_tokens: int = typer.Option(256, "--max-tokens", help="Longest answer, in tokens."),
-            quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar.")) -> None:
+            quiet: bool = quiet_option()) -> None:
     """MMCircuitEval-style circuit QA: ask, score, report per split/type/ability/difficulty."""
     from benchmarks.mmcircuiteval.run import run_mmcircuiteval
     summary = run_mmcircuiteval(out, data=data, generate=generate, seed=seed, base_url=base_url, model=model,

@@ -6,6 +6,8 @@ from typing import Optional
 
 import typer
 
+from eda.cli_options import device_option, quiet_option
+
 from eda.llm.options import base_url_option, model_option, api_key_option
 
 verilog_app = typer.Typer(help="Verilog generation: VerilogEval / RTLLM on Icarus Verilog.",
@@ -42,7 +44,7 @@ def eval_cmd(bench: str = typer.Option("verilogeval-v2", "--bench", help=BENCH_H
                                                       help="Data root (default: $EDA_DATA, else ../shared/data)."),
              ray: Optional[str] = typer.Option(None, "--ray", help="Run the samples on a Ray cluster: ADDRESS "
                                                "(ray://HOST:PORT or auto), or 'local' for one on this machine."),
-             quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar.")) -> None:
+             quiet: bool = quiet_option()) -> None:
     """Generate solutions, run them against the testbenches, report pass@k (summary.json, report.md)."""
     from benchmarks.verilog.problems import load_bench
     from benchmarks.verilog.runner import EvalSettings, run_eval
@@ -118,7 +120,7 @@ def train_cmd(out: Path = typer.Option(..., "-o", "--output", help="Run folder: 
               beta: float = typer.Option(0.02, "--kl", help="KL penalty to the starting policy."),
               max_new_tokens: int = typer.Option(160, "--max-new-tokens", help="Longest completion, in tokens."),
               seed: int = typer.Option(0, "--seed"),
-              device: str = typer.Option("auto", "--device", help="auto | cpu | cuda")) -> None:
+              device: str = device_option()) -> None:
     """RL from testbench rewards on generated Verilog tasks: SFT warm start, then REINFORCE++ (VeriRL)."""
     from agents.verirl.run import TrainSettings, run_training
     from agents.verirl.train import RLConfig

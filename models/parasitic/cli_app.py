@@ -6,6 +6,8 @@ from typing import Optional
 
 import typer
 
+from eda.cli_options import device_option, quiet_option
+
 parasitic_app = typer.Typer(help="Parasitic capacitance estimation (CircuitGCL) from gate-level netlists, "
                             "labelled by extracted SPEF.", no_args_is_help=True, add_completion=False)
 
@@ -26,8 +28,8 @@ def train(out: Path = typer.Option(..., "-o", "--output", help="Model file to wr
           pretrain_epochs: int = typer.Option(20, "--pretrain-epochs"),
           epochs: int = typer.Option(40, "--epochs"),
           seed: int = typer.Option(0, "--seed"),
-          device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
-          quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bar.")) -> None:
+          device: str = device_option(),
+          quiet: bool = quiet_option()) -> None:
     """Pre-train (CircuitGCL) and fine-tune on SPEF labels of the training designs."""
     from models.parasitic.api import train as run
     from models.parasitic.data import data_root_or_default
@@ -41,8 +43,8 @@ def evaluate(model: Path = typer.Option(..., "--model", help="Model file from `e
              data_root: Optional[Path] = typer.Option(None, "--data-root", help=_ROOT_HELP),
              designs: Optional[str] = typer.Option(None, "--designs", help="Comma-separated designs "
                                                    "(default: every design the model was not trained on)."),
-             device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
-             quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bar.")) -> None:
+             device: str = device_option(),
+             quiet: bool = quiet_option()) -> None:
     """Coupling R2/MAE and ground macro-F1 per unseen design, next to a GBDT baseline."""
     from models.parasitic.api import evaluate as run
     from models.parasitic.data import data_root_or_default
@@ -60,7 +62,7 @@ def predict(netlist: Path = typer.Argument(..., help="Gate-level Verilog (.v or 
                                                  "predicted caps added (ground and coupling C elements)."),
             hops: int = typer.Option(1, "--hops", help="Candidate coupling pairs: nets within this many "
                                      "cell hops (1 = sharing a cell)."),
-            device: str = typer.Option("auto", "--device", help="auto | cpu | cuda")) -> None:
+            device: str = device_option()) -> None:
     """Ground-capacitance class and value per net, coupling capacitance per candidate net pair."""
     from models.parasitic.api import predict as run
     run(netlist, model, out, spice, hops, device, typer.echo)

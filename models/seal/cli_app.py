@@ -7,6 +7,8 @@ from typing import Optional
 
 import typer
 
+from eda.cli_options import device_option, quiet_option
+
 linkpred_app = typer.Typer(help="SEAL link prediction on netlists: which net does a pin belong to?",
                            no_args_is_help=True, add_completion=False)
 
@@ -42,9 +44,9 @@ def train(dataset: str = typer.Option(..., "--dataset", help=_DATASET_HELP),
           no_net_names: bool = typer.Option(False, "--no-net-names", help="Ignore rail names "
                                             "(0, gnd, vdd...) in the features."),
           seed: int = typer.Option(0, "--seed"),
-          device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
+          device: str = device_option(),
           threads: int = typer.Option(1, "--threads", help="Torch CPU threads."),
-          quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bar.")) -> None:
+          quiet: bool = quiet_option()) -> None:
     """Train a link predictor on a dataset (all circuits unless --holdout)."""
     from models.seal.api import set_threads, train_model
     from models.seal.train import Config
@@ -70,7 +72,7 @@ def evaluate(dataset: str = typer.Option(..., "--dataset", help=_DATASET_HELP),
              data_root: Optional[Path] = typer.Option(None, "--data-root"),
              max_queries: Optional[int] = typer.Option(None, "--max-queries",
                                                        help="Sample this many pin queries."),
-             device: str = typer.Option("auto", "--device"),
+             device: str = device_option(),
              threads: int = typer.Option(1, "--threads"),
              quiet: bool = typer.Option(False, "-q", "--quiet")) -> None:
     """Hide each pin's connection and rank its true net among all nets of its circuit:
@@ -91,7 +93,7 @@ def predict(netlist: Path = typer.Argument(..., help="Netlist file (any readable
             fmt: Optional[str] = typer.Option(None, "--from", help="Input format name."),
             as_json: bool = typer.Option(False, "--json", help="Print JSON."),
             out: Optional[Path] = typer.Option(None, "-o", "--output", help="Write JSON here."),
-            device: str = typer.Option("auto", "--device")) -> None:
+            device: str = device_option()) -> None:
     """Rank the nets (and the pins on them) a pin most likely connects to."""
     from eda.errors import EdaError
     from eda.formats import read

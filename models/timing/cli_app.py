@@ -6,6 +6,8 @@ from typing import Optional
 
 import typer
 
+from eda.cli_options import device_option, quiet_option
+
 timing_app = typer.Typer(help="Pre-route timing prediction (arrival, required, slack) on gate-level netlists.",
                          no_args_is_help=True, add_completion=False)
 
@@ -29,8 +31,8 @@ def train(out: Path = typer.Option(..., "-o", "--output", help="Model file to wr
                                                 "(default: the fixed split's train designs)."),
           max_arcs: int = typer.Option(100_000, "--max-arcs", help="mlp: labelled arcs sampled per design."),
           seed: int = typer.Option(0, "--seed"),
-          device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
-          quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bar.")) -> None:
+          device: str = device_option(),
+          quiet: bool = quiet_option()) -> None:
     """Train a timing model on OpenSTA labels (train designs of the fixed split); default: mlp."""
     from models.timing.api import data_root_or_default, train as run
     run(data_root_or_default(data_root), out, epochs, device, _names(designs), max_arcs, seed, quiet, typer.echo,
@@ -43,8 +45,8 @@ def evaluate(model: Path = typer.Option(..., "--model", help="Model file from `e
              data_root: Optional[Path] = typer.Option(None, "--data-root", help=_ROOT_HELP),
              designs: Optional[str] = typer.Option(None, "--designs", help="Comma-separated designs "
                                                    "(default: every design the model was not trained on)."),
-             device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
-             quiet: bool = typer.Option(False, "-q", "--quiet", help="No progress bar.")) -> None:
+             device: str = device_option(),
+             quiet: bool = quiet_option()) -> None:
     """R2 (truth first) of slack, arrival, required, net/cell delay per design and their mean."""
     from models.timing.api import data_root_or_default, evaluate as run
     res = run(data_root_or_default(data_root), model, out, device, _names(designs), quiet, typer.echo)
@@ -81,7 +83,7 @@ def predict(netlist: Path = typer.Argument(..., help="Gate-level Verilog (.v or 
             labels: Optional[Path] = typer.Option(None, "--labels", help="Folder with NAME.pins.tsv[.xz] and "
                                                   "NAME.arcs.tsv[.xz] (default: beside the netlist)."),
             top: int = typer.Option(10, "--top", help="Worst endpoints to list."),
-            device: str = typer.Option("auto", "--device", help="auto | cpu | cuda")) -> None:
+            device: str = device_option()) -> None:
     """Per-pin arrival/required/slack/slew and per-arc delays of a netlist; lists the worst endpoints."""
     from models.timing.api import predict as run
     run(netlist, model, lib, sdc, out, device, top, typer.echo, out_dir, labels)
