@@ -43,7 +43,7 @@ def load_prompts(data_root: Path | None, difficulty: str = "all", limit: int | N
     return out
 
 
-def run_one(item: dict, out: Path, lib, settings, spice: bool, judge: bool) -> dict:
+def run_one(item: dict, out: Path, lib, settings, spice: bool, judge: bool, cache: bool = True) -> dict:
     """One prompt -> its record (status ok: finished, passed or not; error: the LLM call failed)."""
     from eda.errors import EdaError
     from eda.llm import LLMError
@@ -52,7 +52,7 @@ def run_one(item: dict, out: Path, lib, settings, spice: bool, judge: bool) -> d
     from agents.circuitlm.pipeline import run_prompt
     rec = {"id": item["id"], "categories": {"difficulty": item["difficulty"]}, "prompt": item["prompt"]}
     t0 = time.perf_counter()
-    client = LLMClient(settings.base_url, settings.model, None, concurrency=1)
+    client = LLMClient(settings.base_url, settings.model, None, concurrency=1, cache=cache)
     try:
         res = run_prompt(item["prompt"], out / "designs" / item["id"], client, lib, spice=spice,
                          judge=client if judge else None)
@@ -70,6 +70,7 @@ def run_one(item: dict, out: Path, lib, settings, spice: bool, judge: bool) -> d
     rec["prompt_tokens"] = client.usage.get("prompt_tokens", 0)
     rec["completion_tokens"] = client.usage.get("completion_tokens", 0)
     rec["llm_requests"] = client.usage.get("requests", 0)
+    rec["llm_cached"] = client.usage.get("cached", 0)
     client.close()
     return rec
 
@@ -78,13 +79,16 @@ def summarize(recs: list[dict], settings, model: str | None, seconds: float) -> 
     """Per difficulty and overall: n, pass rate, mean scores, seconds and tokens per prompt."""
     def block(rs: list[dict]) -> dict:
         n = len(rs)
-        mean = (lambda k: round(sum(float(r.get(k) or 0) for r in rs) / n, 4) if n else None)
+        mean = (lambda k, xs=rs: round(sum(float(r.get(k) or 0) for r in xs) / len(xs), 4) if xs else None)
+        # time and tokens only from prompts that asked the model (a cached answer costs neither)
+        fresh = [r for r in rs if not r.get("llm_cached")] or rs
         return {"n": n, "passed": sum(1 for r in rs if r.get("passed")),
                 "pass_rate": round(sum(1 for r in rs if r.get("passed")) / n, 4) if n else None,
                 "stopped": sum(1 for r in rs if str(r.get("detail", "")).startswith("stopped:")),
                 "structural": mean("structural"), "electrical": mean("electrical"),
-                "seconds": mean("seconds"), "prompt_tokens": mean("prompt_tokens"),
-                "completion_tokens": mean("completion_tokens")}
+                "seconds": mean("seconds", fresh), "prompt_tokens": mean("prompt_tokens", fresh),
+                "completion_tokens": mean("completion_tokens", fresh),
+                "cached": sum(1 for r in rs if r.get("llm_cached"))}
     done = [r for r in recs if r.get("status") == "ok"]
     per = {d: block([r for r in done if r["categories"]["difficulty"] == d]) for d in DIFFICULTIES}
     return {"bench": "circuitlm", "data": settings.data, "model": model or settings.model or "default",
@@ -98,6 +102,9 @@ def report_markdown(summary: dict) -> str:
              f"- prompts: {summary['prompts']} ({summary['finished']} finished, {summary['errors']} LLM errors); "
              f"data: `{summary['data']}`", f"- wall time: {summary['seconds']} s"]
     lines += [f"- note: {n}" for n in summary["notes"]]
+    if summary["overall"].get("cached"):
+        lines.append(f"- {summary['overall']['cached']} prompt(s) answered from the LLM cache: seconds and tokens "
+                     "per prompt are over the others")
     lines += ["", "| difficulty | prompts | pass rate | structural | electrical | stopped (no or unknown part) "
                   "| s / prompt | tokens / prompt (prompt+completion) |", "|---|---|---|---|---|---|---|---|"]
     rows = list(summary["per_difficulty"].items()) + [("all", summary["overall"])]
@@ -112,7 +119,7 @@ def report_markdown(summary: dict) -> str:
 
 def run_bench(out: Path, *, data_root: Path | None = None, difficulty: str = "all", limit: int | None = None,
               jobs: int = 1, base_url: str | None = None, model: str | None = None, spice: bool = True,
-              judge: bool = False, progress: bool = True, log=None) -> dict:
+              judge: bool = False, progress: bool = True, log=None, cache: bool = True) -> dict:
     """Run (or resume) the benchmark into `out`; return the summary."""
     from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
@@ -127,6 +134,8 @@ def run_bench(out: Path, *, data_root: Path | None = None, difficulty: str = "al
     notes = [] if spice else ["SPICE check off"]
     if judge:
         notes.append("LLM judge on")
+    if not cache:
+        notes.append("LLM cache off")
     settings = RunSettings("circuitlm", source, model=model, base_url=base_url, max_tokens=0, notes=notes)
     out = Path(out)
     t0 = time.perf_counter()
@@ -135,7 +144,7 @@ def run_bench(out: Path, *, data_root: Path | None = None, difficulty: str = "al
     if log and run.done:
         log(f"resuming {out}: {len(items) - len(todo)} of {len(items)} prompts already done")
     def one(it: dict) -> dict:
-        return run_one(it, out, lib, settings, spice, judge)
+        return run_one(it, out, lib, settings, spice, judge, cache)
 
     with progress_bar(progress) as bar, ThreadPoolExecutor(jobs) as pool:
         task = bar.add_task(f"circuitlm ({difficulty})", total=len(todo))
@@ -164,12 +173,14 @@ def bench_circuitlm_command(
         model: Optional[str] = model_option(),
         no_spice: bool = typer.Option(False, "--no-spice", help="Skip the ngspice operating-point check."),
         judge: bool = typer.Option(False, "--judge", help="Add the LLM judge to the validation."),
+        no_cache: bool = typer.Option(False, "--no-cache", help="Ask the model every time (honest time and "
+                                      "tokens per prompt); cached answers are neither read nor written."),
         data_root: Optional[Path] = typer.Option(None, "--data-root", help="Data root (default $EDA_DATA, "
                                                  "else ../shared/data)."),
         quiet: bool = quiet_option()) -> None:
     """CircuitLM: the 100 prompts -> pass rate, structural/electrical scores, time and tokens per difficulty."""
     summary = run_bench(out, data_root=data_root, difficulty=difficulty, limit=limit, jobs=jobs, base_url=base_url,
-                        model=model, spice=not no_spice, judge=judge, progress=not quiet,
+                        model=model, spice=not no_spice, judge=judge, progress=not quiet, cache=not no_cache,
                         log=lambda m: typer.echo(m, err=True))
     typer.echo(report_markdown(summary).rstrip())
     typer.echo(f"report: {Path(out) / 'report.md'}")

@@ -106,5 +106,9 @@ def test_benchmark_runs_scores_and_resumes(tmp_path):
                        progress=False)
         assert len(stub.requests) == asked and s2["overall"] == s1["overall"]   # resumed: nothing re-asked
         assert "| easy | 2 |" in report_markdown(s2)
+        s3 = run_bench(tmp_path / "fresh", difficulty="easy", limit=1, base_url=stub.base_url, model="stub",
+                       spice=False, progress=False, cache=False)
+        assert len(stub.requests) > asked and s3["overall"]["cached"] == 0    # --no-cache asks the model again
+        assert "LLM cache off" in report_markdown(s3)
     finally:
         stub.close()
