@@ -62,7 +62,7 @@ def load_model(path: Path):
 
 
 def train(root: Path, out: Path, epochs: int | None = None, device: str = "auto", designs: list[str] | None = None,
-          max_arcs: int = 100_000, seed: int = 0, quiet: bool = False, log=print, model: str = "mlp",
+          max_arcs: int = 100_000, seed: int = 0, quiet: bool = False, log=print, model: str = "ours",
           e2e_max_arcs: int = 60_000, prefit_steps: int = 400, pretrain_epochs: int = 20) -> dict:
     """Train `model` (ours | baseline | mlp) on the split's train designs under `root` (or `designs`).
 

@@ -21,8 +21,8 @@ def _names(s: Optional[str]) -> Optional[list[str]]:
 @timing_app.command()
 def train(out: Path = typer.Option(..., "-o", "--output", help="Model file to write (M.pt)."),
           data_root: Optional[Path] = typer.Option(None, "--data-root", help=_ROOT_HELP),
-          model: str = typer.Option("mlp", "--model", help="mlp (per-arc NLDM-feature MLP; the default, verified "
-                                    "by the contract check) | ours (PreRoutGNN-style) | baseline (TimingGCN-style)."),
+          model: str = typer.Option("ours", "--model", help="ours (PreRoutGNN-style, the default) | baseline "
+                                    "(TimingGCN-style) | mlp (per-arc NLDM-feature MLP, delays only)."),
           epochs: Optional[int] = typer.Option(None, "--epochs", help="Main-stage epochs (default: 10 for the GNNs, 6 mlp)."),
           e2e_max_arcs: int = typer.Option(60_000, "--e2e-max-arcs", help="GNNs: end-to-end stage on train designs "
                                            "with at most this many arcs (0: all)."),
@@ -33,7 +33,7 @@ def train(out: Path = typer.Option(..., "-o", "--output", help="Model file to wr
           seed: int = typer.Option(0, "--seed"),
           device: str = device_option(),
           quiet: bool = quiet_option()) -> None:
-    """Train a timing model on OpenSTA labels (train designs of the fixed split); default: mlp."""
+    """Train a timing model on OpenSTA labels (train designs of the fixed split); default: ours."""
     from models.timing.api import data_root_or_default, train as run
     run(data_root_or_default(data_root), out, epochs, device, _names(designs), max_arcs, seed, quiet, typer.echo,
         model=model, e2e_max_arcs=e2e_max_arcs, prefit_steps=prefit_steps)
