@@ -18,7 +18,6 @@ from typing import Optional
 import typer
 
 from eda.cli_options import quiet_option
-
 from eda.llm.options import base_url_option, model_option
 
 DIFFICULTIES = ("easy", "medium", "hard")

@@ -6,22 +6,21 @@ from typing import Optional
 
 import typer
 
-from eda.cli_options import quiet_option
-
-from eda.llm.options import base_url_option, model_option, api_key_option
+from eda.cli_options import jobs_option, oracle_option, quiet_option, run_dir_option, seed_option
+from eda.llm.options import api_key_option, base_url_option, model_option
 
 
 def command(data: Optional[Path] = typer.Option(None, "--data", help="Official CircuitSense data: a Domain/Level/qN/ "
                                                 "folder tree, or the shared sample items.jsonl (or its folder)."),
             generate: Optional[int] = typer.Option(None, "--generate", help="Generate N labelled circuits "
                                                    "(transfer function, element counts and, where one fits, a design item each)."),
-            seed: int = typer.Option(0, "--seed", help="Seed of the generator."),
-            out: Path = typer.Option(..., "-o", "--output", help="Run directory (resumable)."),
+            seed: int = seed_option(),
+            out: Path = run_dir_option(),
             base_url: Optional[str] = base_url_option(),
             model: Optional[str] = model_option(),
             api_key: Optional[str] = api_key_option(),
-            jobs: int = typer.Option(2, "--jobs", "-j", help="Concurrent model calls."),
-            oracle: bool = typer.Option(False, "--oracle", help="Answer with the labels (self-check: 100%)."),
+            jobs: int = jobs_option(),
+            oracle: bool = oracle_option(),
             images: bool = typer.Option(False, "--images/--text-only", help="Send the schematic / official "
                                         "image as OpenAI image content (multimodal endpoints)."),
             limit: Optional[int] = typer.Option(None, "--limit", help="Only the first N items."),

@@ -6,22 +6,21 @@ from typing import Optional
 
 import typer
 
-from eda.cli_options import quiet_option
-
-from eda.llm.options import base_url_option, model_option, api_key_option
+from eda.cli_options import jobs_option, oracle_option, quiet_option, run_dir_option, seed_option
+from eda.llm.options import api_key_option, base_url_option, model_option
 
 
 def command(data: Optional[Path] = typer.Option(None, "--data", help="Official MMCircuitEval data: a folder of "
                                                 "parquet splits, or a JSON / JSONL file of problems."),
             generate: Optional[int] = typer.Option(None, "--generate", help="Generate N circuit problems "
                                                    "(answers by ngspice) plus problems on the shipped decks."),
-            seed: int = typer.Option(0, "--seed", help="Seed of the generator."),
-            out: Path = typer.Option(..., "-o", "--output", help="Run directory (resumable)."),
+            seed: int = seed_option(),
+            out: Path = run_dir_option(),
             base_url: Optional[str] = base_url_option(),
             model: Optional[str] = model_option(),
             api_key: Optional[str] = api_key_option(),
-            jobs: int = typer.Option(2, "--jobs", "-j", help="Concurrent model calls."),
-            oracle: bool = typer.Option(False, "--oracle", help="Answer with the labels (self-check: 100%)."),
+            jobs: int = jobs_option(),
+            oracle: bool = oracle_option(),
             images: bool = typer.Option(False, "--images/--text-only", help="Send problem images as OpenAI "
                                         "image content (multimodal endpoints); default text only."),
             judge: bool = typer.Option(False, "--judge", help="Add the LLM judge to open-answer scores "

@@ -7,7 +7,6 @@ from typing import Optional
 import typer
 
 from eda.cli_options import device_option, quiet_option
-
 from eda.llm.options import base_url_option, model_option, api_key_option
 
 verilog_app = typer.Typer(help="Verilog generation: VerilogEval / RTLLM on Icarus Verilog.",
