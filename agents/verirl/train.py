@@ -84,7 +84,7 @@ def evaluate(lm, tok, tasks: list[VerilogTask], batch: int = 8, max_new_tokens: 
                       for t, s, c in zip(tasks, scored, completions)]}
 
 
-def sft(lm, tok, tasks: list[VerilogTask], epochs: int = 1, lr: float = 5e-5, batch: int = 4,
+def sft(lm, tok, tasks: list[VerilogTask], epochs: int = 1, lr: float = 2e-4, batch: int = 4,
         seed: int = 0, log: Log | None = None) -> list[float]:
     """Teacher forcing on the references (VeriRL's cold start): mean token NLL per batch."""
     import torch
