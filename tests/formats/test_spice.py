@@ -155,6 +155,7 @@ from hypothesis import strategies as st  # noqa: E402
 
 from eda.formats import spice as spice_mod  # noqa: E402
 from eda.formats import spice_lex  # noqa: E402
+from tests.formats.ir_canon import canonical_ir  # noqa: E402
 
 _PIECES = ["R1 a b 1k", "r2 a b 2k tc1=1", "C3 a 0 1p m=2 m=3", "L4 a b 1u", "M5 d g s b nch",
            "M6 d g s b nch w=1u l=2u", "m7 d g s b nch w = 1u", "M8 d g s nch", "M9 a b c d e f",
@@ -168,18 +169,6 @@ _PIECES = ["R1 a b 1k", "r2 a b 2k tc1=1", "C3 a 0 1p m=2 m=3", "L4 a b 1u", "M5
 _texts = st.lists(st.sampled_from(_PIECES), max_size=30).map(lambda ls: "\n".join(["t"] + ls))
 
 
-def _canon(c):
-    def one(i):
-        if isinstance(i, Component):
-            assert all(hasattr(i, s) for s in Component.__slots__)   # every slot set
-            return ("C", i.kind, i.name, i.pins, i.nets, type(i.nets), i.model, i.value,
-                    i._params or {}, i._args or [], i._attrs or {}, i.line, i.comment)
-        if isinstance(i, Subcircuit):
-            return ("S", i.name, i.ports, i.params, i.line, [one(x) for x in i.items])
-        return (type(i).__name__, vars(i))
-    return c.title, [one(i) for i in c.items]
-
-
 def _read_both(text: str, monkeypatch) -> tuple:
     """(fast reader, general path only) results, or their error texts."""
     out = []
@@ -191,7 +180,7 @@ def _read_both(text: str, monkeypatch) -> tuple:
                           lambda text, first_line=1, flags=None: spice_lex.iter_logical_lines(
                               text, first_line))
             try:
-                out.append(_canon(read_spice(text, "f.sp")))
+                out.append(canonical_ir(read_spice(text, "f.sp")))
             except NetlistError as e:
                 out.append(str(e))
     return tuple(out)

@@ -15,21 +15,9 @@ from hypothesis import strategies as st
 from eda.errors import NetlistError
 from eda.formats import spice as spice_mod
 from eda.formats.spice import read_spice
-from eda.ir import Component, Subcircuit
+from tests.formats.ir_canon import canonical_ir
 
 MODES = ("c", "python", "general")
-
-
-def _canon(c):
-    def one(i):
-        if isinstance(i, Component):
-            assert all(hasattr(i, s) for s in Component.__slots__)   # every slot set
-            return ("C", i.kind, i.name, i.pins, i.nets, type(i.nets), i.model, i.value,
-                    i._params or {}, i._args or [], i._attrs or {}, i.line, i.comment)
-        if isinstance(i, Subcircuit):
-            return ("S", i.name, i.ports, i.params, i.line, i.attrs, [one(x) for x in i.items])
-        return (type(i).__name__, vars(i))
-    return c.title, c.dialect, c.warnings, [one(i) for i in c.items]
 
 
 def _read(text: str, mode: str, monkeypatch) -> object:
@@ -40,7 +28,7 @@ def _read(text: str, mode: str, monkeypatch) -> object:
         if mode == "general":
             m.setattr(spice_mod, "_FAST_KIND", {})
         try:
-            return _canon(read_spice(text, "f.sp"))
+            return canonical_ir(read_spice(text, "f.sp"))
         except NetlistError as e:
             return str(e)
 
