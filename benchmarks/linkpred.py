@@ -96,13 +96,14 @@ def run_benchmark(quick: bool = False, out: Path = Path("out/bench_linkpred"), d
 
     from models.seal.data import NetlistLinks, data_root_or_default
     from models.seal.paper import evaluate_paper, folds as make_folds, run_fold
-    from models.seal.train import Config, evaluate_ours, pick_device, split_circuits, train_ours
+    from eda.device import resolve_device
+    from models.seal.train import Config, evaluate_ours, split_circuits, train_ours
     from models.seal.graph import without_edges
 
     torch.set_num_threads(1)
     st = _settings(quick, seeds, folds, epochs, datasets)
     root = data_root_or_default(data_root)
-    dev = pick_device(device)
+    dev = resolve_device(device)
     out.mkdir(parents=True, exist_ok=True)
     store = _Store(out / "results.json", st)
     t_start = time.perf_counter()

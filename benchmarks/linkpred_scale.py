@@ -29,10 +29,11 @@ def run_scale(components: int = 100_000, queries: int = 1000, batch: int = 256,
     from models.seal.extract import enclosing_subgraphs
     from models.seal.graph import pin_net_graph
     from models.seal.synth import large_circuit
-    from models.seal.train import Config, LinkModel, pick_device
+    from eda.device import resolve_device
+    from models.seal.train import Config, LinkModel
 
     torch.set_num_threads(1)
-    dev = pick_device(device)
+    dev = resolve_device(device)
     t0 = time.perf_counter()
     c = large_circuit(components)
     t1 = time.perf_counter()

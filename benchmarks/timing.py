@@ -65,7 +65,7 @@ def run_benchmark(out: Path, data_root: Optional[Path], ours: Optional[Path], ba
     from models.timing.api import _progress, data_root_or_default, eval_design, load_model, load_training, train_on
     from models.timing.data import list_designs, load_design, load_lib, split
     from models.timing.metrics import mean_metrics
-    from models.timing.model import resolve_device
+    from eda.device import resolve_device
     root = data_root_or_default(data_root)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"ours": ours, "baseline": baseline}

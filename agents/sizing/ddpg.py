@@ -15,10 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import nn
-from eda.device import resolve_device as _resolve_device
 
-
-pick_device = _resolve_device   # one rule for `--device` (eda/device.py)
+from eda.device import resolve_device
 
 
 def _mlp(n_in: int, n_out: int, hidden: int, out_act: nn.Module | None = None) -> nn.Sequential:
@@ -71,7 +69,7 @@ class DDPG:
     def __init__(self, obs_dim: int, act_dim: int, cfg: DDPGConfig | None = None, *,
                  seed: int = 0, device: str = "auto") -> None:
         self.cfg = cfg or DDPGConfig()
-        self.device = pick_device(device)
+        self.device = resolve_device(device)
         torch.manual_seed(seed)
         h = self.cfg.hidden
         self.actor = _mlp(obs_dim, act_dim, h, nn.Tanh()).to(self.device)

@@ -41,11 +41,6 @@ class TrainSettings:
         return d
 
 
-def pick_device(device: str) -> str:
-    from eda.device import resolve_device
-    return str(resolve_device(device))
-
-
 _BASE_KEYS = ("pass@1", "compile_rate", "mean_reward", "by_level", "items")
 
 
@@ -76,7 +71,8 @@ def run_training(s: TrainSettings, out: Path | None = None, log: Log | None = No
     if s.threads:
         torch.set_num_threads(s.threads)
     torch.manual_seed(s.seed)
-    device = pick_device(s.device)
+    from eda.device import resolve_device
+    device = str(resolve_device(s.device))
     say = log or (lambda _m: None)
     train, test = split_tasks(s.n_train, s.n_test, seed=s.seed, levels=s.levels)
     say(f"loading policy {s.model or 'bundled SmolLM2-135M'} on {device}")

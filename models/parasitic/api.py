@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from eda.device import resolve_device
 from eda.errors import EdaError
 from eda.fileio import atomic_write
 
@@ -22,7 +23,7 @@ from .data import Design, DesignFiles, list_designs, load_design, read_netlist, 
 from .graph import candidate_pairs, pair_hops
 from .labels import N_CLASSES, class_range, inverse
 from .metrics import design_scores
-from .model import ParasiticNet, predict as net_predict, pretrain, resolve_device, to_tensors, train_heads
+from .model import ParasiticNet, predict as net_predict, pretrain, to_tensors, train_heads
 
 KIND = "eda-parasitic-circuitgcl"
 METHODS = ("circuitgcl", "gnn", "gbdt")

@@ -30,13 +30,9 @@ from torch_geometric.nn import HeteroConv, SAGEConv
 
 from .graph import CELL_FEATS, NET_FEATS, PIN_FEATS, CircuitGraph, pair_hops
 from .labels import N_CLASSES
-from eda.device import resolve_device as _resolve_device
 
 EDGE_TYPES = (("cell", "has", "pin"), ("pin", "of", "cell"), ("pin", "on", "net"), ("net", "links", "pin"))
 IN_DIMS = {"cell": CELL_FEATS, "pin": PIN_FEATS, "net": NET_FEATS}
-
-
-resolve_device = _resolve_device   # one rule for `--device` (eda/device.py)
 
 
 class Encoder(nn.Module):

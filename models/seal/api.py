@@ -13,11 +13,12 @@ from pathlib import Path
 
 import torch
 
+from eda.device import resolve_device
 from eda.errors import EdaError
 from eda.fileio import atomic_write
 
 from .data import NetlistLinks
-from .train import Config, LinkModel, evaluate_ours, pick_device, split_circuits, train_ours
+from .train import Config, LinkModel, evaluate_ours, split_circuits, train_ours
 
 
 def set_threads(n: int | None) -> None:
@@ -53,7 +54,7 @@ def train_model(source: str, out: Path, data_root=None, cfg: Config | None = Non
     train_c = None
     if holdout > 0:
         train_c, _ = split_circuits(len(ds), cfg.seed, holdout)
-    dev = pick_device(device)
+    dev = resolve_device(device)
     ids = list(range(len(ds))) if train_c is None else train_c.tolist()
     from .train import all_candidates, pin_queries
     q = pin_queries(g, train_c)
@@ -91,7 +92,7 @@ def load_model(path: Path, device: str = "auto") -> tuple[LinkModel, dict]:
         raise EdaError(f"{path}: not a linkpred model ({type(e).__name__})") from None
     if not isinstance(st, dict) or st.get("format") != "eda-linkpred/1":
         raise EdaError(f"{path}: not a linkpred model (train one with 'eda linkpred train')")
-    return LinkModel.from_state(st, pick_device(device)), st
+    return LinkModel.from_state(st, resolve_device(device)), st
 
 
 def eval_model(source: str, model_path: Path, out: Path | None, data_root=None,

@@ -24,7 +24,6 @@ from torch.nn import functional as F
 from .extract import enclosing_subgraphs
 from .graph import LinkGraph
 from .model import DGCNN, GAE
-from eda.device import resolve_device as _resolve_device
 
 
 @dataclass
@@ -55,9 +54,6 @@ class Config:
     name_flags: int = 5              # net-name flags: 5 (rails, in, out, nc) | 2 (rails only)
     seed: int = 0
     extra: dict = field(default_factory=dict)
-
-
-pick_device = _resolve_device   # one rule for `--device` (eda/device.py)
 
 
 class LinkModel:

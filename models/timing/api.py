@@ -10,13 +10,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from eda.device import resolve_device
 from eda.errors import EdaError
 from eda.fileio import atomic_write
 from eda.liberty import read_liberty
 
 from .data import find_lib, list_designs, load_design, load_lib, load_netlist, split
 from .metrics import design_metrics, mean_metrics, pin_view
-from .model import TimingModel, prepare, resolve_device, train_model
+from .model import TimingModel, prepare, train_model
 
 
 def data_root_or_default(root: Path | None) -> Path:

@@ -17,7 +17,7 @@ from torch import nn
 
 from .graph import TimingGraph
 from .propagate import Propagator
-from eda.device import resolve_device as _resolve_device
+from eda.device import resolve_device
 
 FLOOR = 0.02  # ns: the scale of the relative correction for near-zero (wire) delays
 BOUND = 0.5   # the relative correction is bounded: |true - lut| <= BOUND * (|lut| + FLOOR)
@@ -81,9 +81,6 @@ def prepare(g: TimingGraph) -> Prepared:
     p = Propagator(g)
     an = p.analytic()
     return Prepared(g, p, an, arc_features(g, an))
-
-
-resolve_device = _resolve_device   # one rule for `--device` (eda/device.py)
 
 
 class TimingModel:
