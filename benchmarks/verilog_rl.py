@@ -93,6 +93,9 @@ def main(seeds: str = typer.Option("0,1,2", "--seeds", help="Comma-separated see
          steps: int = typer.Option(20, "--steps", help="RL steps."),
          group: int = typer.Option(4, "--group", help="Samples per task per step."),
          tasks_per_step: int = typer.Option(4, "--tasks-per-step"),
+         lr: float = typer.Option(1e-5, "--lr", help="RL learning rate."),
+         beta: float = typer.Option(0.02, "--kl", help="KL penalty to the starting policy."),
+         train_layers: int = typer.Option(0, "--train-layers", help="Train only the top N decoder layers in RL (0: all)."),
          ve_limit: int = typer.Option(20, "--ve-limit", help="VerilogEval v2 problems per evaluation (0: none)."),
          device: str = device_option(),
          data_root: Optional[Path] = typer.Option(None, "--data-root", help="Data root holding verilog/."),
@@ -105,7 +108,8 @@ def main(seeds: str = typer.Option("0,1,2", "--seeds", help="Comma-separated see
     runs = []
     for seed in [int(x) for x in seeds.split(",") if x.strip()]:
         s = TrainSettings(model=model, n_train=n_train, n_test=n_test, sft_epochs=sft_epochs, device=device, seed=seed,
-                          rl=RLConfig(steps=steps, group=group, tasks_per_step=tasks_per_step, seed=seed))
+                          rl=RLConfig(steps=steps, group=group, tasks_per_step=tasks_per_step, seed=seed,
+                                      lr=lr, beta=beta, train_layers=train_layers))
         runs.append(run_training(s, out / f"seed{seed}", log=lambda m, sd=seed: typer.echo(f"[seed {sd}] {m}"),
                                  extra_eval=extra, save_policy=False))
     summary = summarize(runs)

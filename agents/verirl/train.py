@@ -19,7 +19,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
-from .policy import completion_logprobs, prompt_text, sample
+from .policy import completion_logprobs, group_logprobs, prompt_text, sample
 from .reward import Scored, score_batch
 from .tasks import LEVELS, VerilogTask, generate_tasks
 
@@ -39,6 +39,8 @@ class RLConfig:
     rescore: bool = True           # VeriRL trace-back rescoring
     refresh_every: int = 5         # steps between training-set refreshes (0: never)
     reference_mix: float = 0.0     # probability a group gets the reference as one sample (guided RL)
+    baseline: str = "group"        # group: REINFORCE++-baseline (group mean off, batch std); global: batch mean
+    train_layers: int = 0          # train only the top N decoder layers (0: all); cheaper backward on CPU
     jobs: int = 2                  # parallel simulations
     seed: int = 0
 
@@ -62,7 +64,7 @@ def reference_completion(task: VerilogTask) -> str:
     return task.ref_body.rstrip() + "\nendmodule\n"
 
 
-def evaluate(lm, tok, tasks: list[VerilogTask], batch: int = 8, max_new_tokens: int = 160,
+def evaluate(lm, tok, tasks: list[VerilogTask], batch: int = 16, max_new_tokens: int = 160,
              jobs: int = 2) -> dict:
     """Greedy pass@1, compile rate and mean reward over `tasks` (rewards from real simulations)."""
     lm.eval()
@@ -121,14 +123,50 @@ def balanced_weights(rewards: list[float]) -> list[float]:
     return [x * scale for x in w]
 
 
-def advantages(rewards: list[float]) -> list[float] | None:
-    """REINFORCE++ global normalisation; None when every reward is the same (no signal)."""
-    m = sum(rewards) / len(rewards)
-    var = sum((r - m) ** 2 for r in rewards) / len(rewards)
+def advantages(rewards: list[float], group: int = 0) -> list[float] | None:
+    """REINFORCE++ advantages; None when they are all zero (no signal).
+
+    `group` 0: the batch mean is the baseline (REINFORCE++). `group` g > 0: each run of g samples of
+    one prompt has its own mean subtracted first (REINFORCE++-baseline), so an easy task's samples do
+    not all look good next to a hard task's; either way the result is divided by the batch's std.
+    """
+    if group > 0:
+        centred = []
+        for i in range(0, len(rewards), group):
+            g = rewards[i:i + group]
+            m = sum(g) / len(g)
+            centred += [r - m for r in g]
+    else:
+        m = sum(rewards) / len(rewards)
+        centred = [r - m for r in rewards]
+    var = sum(c * c for c in centred) / len(centred)
     if var < 1e-12:
         return None
     sd = math.sqrt(var)
-    return [(r - m) / sd for r in rewards]
+    return [c / sd for c in centred]
+
+
+def trainable_parameters(lm, top_layers: int = 0) -> list:
+    """All parameters (0), or only the top `top_layers` decoder layers and the final norm, the rest frozen.
+
+    With the lower layers and the embeddings frozen, backpropagation stops at the first trained
+    layer, which on a CPU halves an RL step's cost for a small loss in reach.
+    """
+    params = list(lm.parameters())
+    layers = getattr(getattr(lm, "model", None), "layers", None)
+    if top_layers <= 0 or layers is None or top_layers >= len(layers):
+        for q in params:
+            q.requires_grad_(True)
+        return params
+    for q in params:
+        q.requires_grad_(False)
+    train = [q for layer in layers[-top_layers:] for q in layer.parameters()]
+    norm = getattr(lm.model, "norm", None)
+    if norm is not None:
+        train += list(norm.parameters())
+    for q in train:
+        q.requires_grad_(True)
+    return train
 
 
 def rl(lm, tok, pool: list[VerilogTask], cfg: RLConfig, *, exclude: set[str] = frozenset(),
@@ -142,7 +180,8 @@ def rl(lm, tok, pool: list[VerilogTask], cfg: RLConfig, *, exclude: set[str] = f
         ref = copy.deepcopy(lm).eval()
         for p in ref.parameters():
             p.requires_grad_(False)
-    opt = torch.optim.AdamW(lm.parameters(), lr=cfg.lr)
+    params = trainable_parameters(lm, cfg.train_layers)
+    opt = torch.optim.AdamW(params, lr=cfg.lr)
     pool = pool[:]
     seen = {t.signature for t in pool} | set(exclude)
     solved: set[str] = set()
@@ -167,26 +206,33 @@ def rl(lm, tok, pool: list[VerilogTask], cfg: RLConfig, *, exclude: set[str] = f
         for t, g_start in zip(batch_tasks, range(0, len(flat), cfg.group)):
             if all(s.status == "pass" for s in scored[g_start:g_start + cfg.group]):
                 solved.add(t.signature)
-        adv = advantages(rewards)
+        adv = advantages(rewards, cfg.group if cfg.baseline == "group" else 0)
         loss_v, kl_v, updated = 0.0, 0.0, False
         if adv is not None:
             w = balanced_weights(rewards) if cfg.balance else [1.0] * len(rewards)
+            coefs = [a * x for a, x in zip(adv, w)]
             lm.train()
-            s, n, tok_logp, m = completion_logprobs(lm, tok, flat_prompts, flat)
-            coef = torch.tensor([a * x for a, x in zip(adv, w)], device=s.device)
-            pg = -(coef * s / n.clamp(min=1)).mean()
-            kl = torch.zeros((), device=s.device)
-            if ref is not None:
-                with torch.no_grad():
-                    _, _, ref_logp, _ = completion_logprobs(ref, tok, flat_prompts, flat)
-                d = (ref_logp - tok_logp) * m
-                kl = ((torch.exp(d) - d - 1) * m).sum() / m.sum()
-            loss = pg + cfg.beta * kl
             opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(lm.parameters(), 1.0)
+            pg_v, kls = 0.0, []
+            live = [i for i in range(0, len(flat), cfg.group) if any(abs(c) > 1e-9 for c in coefs[i:i + cfg.group])]
+            for i in live:                  # one prompt's group at a time: the prompt runs once
+                comps = flat[i:i + cfg.group]
+                s, n, tok_logp, m = group_logprobs(lm, tok, flat_prompts[i], comps)
+                coef = torch.tensor(coefs[i:i + cfg.group], device=s.device)
+                pg = -(coef * s / n.clamp(min=1)).sum() / len(flat)
+                kl = torch.zeros((), device=s.device)
+                if ref is not None:
+                    with torch.no_grad():
+                        _, _, ref_logp, _ = group_logprobs(ref, tok, flat_prompts[i], comps)
+                    d = (ref_logp - tok_logp) * m
+                    kl = ((torch.exp(d) - d - 1) * m).sum() / m.sum()
+                (pg + cfg.beta * kl / len(live)).backward()
+                pg_v += float(pg)
+                kls.append(float(kl))
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
             opt.step()
-            loss_v, kl_v, updated = float(loss), float(kl), True
+            kl_v = sum(kls) / len(kls)
+            loss_v, updated = pg_v + cfg.beta * kl_v, True
         statuses: dict[str, int] = {}
         for sc in scored:
             statuses[sc.status] = statuses.get(sc.status, 0) + 1
@@ -207,4 +253,5 @@ def rl(lm, tok, pool: list[VerilogTask], cfg: RLConfig, *, exclude: set[str] = f
             solved.clear()
             if log:
                 log(f"refresh: {len(new)} solved task(s) replaced")
+    trainable_parameters(lm, 0)
     return history

@@ -117,6 +117,8 @@ def train_cmd(out: Path = typer.Option(..., "-o", "--output", help="Run folder: 
               tasks_per_step: int = typer.Option(4, "--tasks-per-step"),
               lr: float = typer.Option(1e-5, "--lr", help="RL learning rate."),
               beta: float = typer.Option(0.02, "--kl", help="KL penalty to the starting policy."),
+              train_layers: int = typer.Option(0, "--train-layers", help="Train only the top N decoder layers "
+                                               "in RL (0: all); 6 makes a CPU step about 3x cheaper."),
               max_new_tokens: int = typer.Option(160, "--max-new-tokens", help="Longest completion, in tokens."),
               seed: int = typer.Option(0, "--seed"),
               device: str = device_option()) -> None:
@@ -125,7 +127,7 @@ def train_cmd(out: Path = typer.Option(..., "-o", "--output", help="Run folder: 
     from agents.verirl.train import RLConfig
     s = TrainSettings(model=model, n_train=n_train, n_test=n_test, sft_epochs=sft_epochs, device=device, seed=seed,
                       rl=RLConfig(steps=steps, group=group, tasks_per_step=tasks_per_step, lr=lr, beta=beta, seed=seed,
-                                  max_new_tokens=max_new_tokens))
+                                  max_new_tokens=max_new_tokens, train_layers=train_layers))
     res = run_training(s, out, log=lambda m: typer.echo(m, err=True))
     typer.echo(f"held-out pass@1: before {res['before']['pass@1']:.3f}, after SFT {res['after_sft']['pass@1']:.3f}, "
                f"after RL {res['after_rl']['pass@1']:.3f} -> {out / 'results.json'}")

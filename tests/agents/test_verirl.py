@@ -5,7 +5,8 @@ import pytest
 
 from agents.verirl.reward import score_completion, trivial_score
 from agents.verirl.tasks import generate_tasks, split_tasks
-from agents.verirl.train import RLConfig, advantages, balanced_weights, evaluate, reference_completion, rl, sft
+from agents.verirl.train import (RLConfig, advantages, balanced_weights, evaluate, reference_completion, rl, sft,
+                                 trainable_parameters)
 
 pytestmark = pytest.mark.skipif(shutil.which("iverilog") is None, reason="needs Icarus Verilog")
 
@@ -35,6 +36,9 @@ def test_advantages_and_balanced_weights():
     assert advantages([0.5, 0.5, 0.5]) is None
     a = advantages([0.0, 0.0, 0.0, 1.0])
     assert a[3] > 0 > a[0] and abs(sum(a)) < 1e-9
+    g = advantages([0.0, 1.0, 0.2, 0.2], group=2)        # REINFORCE++-baseline: each prompt's own mean
+    assert g[0] < 0 < g[1] and g[2] == g[3] == 0
+    assert advantages([0.0, 0.0, 1.0, 1.0], group=2) is None
     w = balanced_weights([0.0, 0.0, 0.0, 1.0])
     assert w[3] > w[0] and sum(w) == pytest.approx(4)
 
@@ -107,3 +111,43 @@ def test_eda_verilog_train_cli_writes_results_and_a_reloadable_policy(tmp_path):
     assert (out / "policy" / "config.json").is_file()
     code, text = eda("verilog", "train", "--model", tmp_path / "missing", "-o", tmp_path / "r2")
     assert code != 0 and "not a Hugging Face model folder" in text and "Traceback" not in text
+
+
+def test_group_logprobs_run_the_prompt_once_and_match_the_full_computation():
+    import torch
+
+    from agents.verirl.policy import completion_logprobs, group_logprobs
+    torch.set_num_threads(1)
+    lm, tok = _tiny_policy(generate_tasks(4, seed=7, levels=(1,)))
+    prompt, comps = "module TopModule (input a, output y);", ["assign y = a;\nendmodule", "q", "assign y = ~a;"]
+    s1, n1, _, _ = completion_logprobs(lm, tok, [prompt] * 3, comps)
+    s1.sum().backward()
+    g1 = [q.grad.clone() for q in lm.parameters()]
+    lm.zero_grad()
+    s2, n2, _, _ = group_logprobs(lm, tok, prompt, comps)
+    s2.sum().backward()
+    assert torch.allclose(s1, s2, atol=1e-4) and torch.equal(n1, n2)
+    assert all(torch.allclose(a, q.grad, atol=1e-4) for a, q in zip(g1, lm.parameters()))
+    p_ids = tok(prompt, add_special_tokens=False)["input_ids"]          # by hand: every logit, no cache
+    ids = torch.tensor([p_ids + tok(comps[0], add_special_tokens=False)["input_ids"] + [tok.eos_token_id]])
+    with torch.no_grad():
+        lp = torch.log_softmax(lm(input_ids=ids).logits[0, :-1], -1)
+    want = sum(float(lp[t, ids[0, t + 1]]) for t in range(len(p_ids) - 1, ids.shape[1] - 1))
+    assert float(s1[0]) == pytest.approx(want, abs=1e-3)
+
+
+def test_train_layers_freezes_all_but_the_top_layers_in_rl():
+    import torch
+    torch.set_num_threads(1)
+    tasks = generate_tasks(4, seed=7, levels=(1,))
+    lm, tok = _tiny_policy(tasks)
+    top = trainable_parameters(lm, 1)
+    assert {id(q) for q in top} == {id(q) for q in list(lm.model.layers[-1].parameters()) + list(lm.model.norm.parameters())}
+    before = {k: v.detach().clone() for k, v in lm.named_parameters()}
+    cfg = RLConfig(steps=2, tasks_per_step=2, group=2, max_new_tokens=16, reference_mix=1.0, beta=0.0, lr=1e-3,
+                   train_layers=1)
+    hist = rl(lm, tok, tasks, cfg)
+    assert any(h.updated for h in hist)
+    changed = {k for k, v in lm.named_parameters() if not torch.equal(before[k], v)}
+    assert changed and all(k.startswith(("model.layers.1.", "model.norm.")) for k in changed)
+    assert all(q.requires_grad for q in lm.parameters())          # everything trainable again afterwards
