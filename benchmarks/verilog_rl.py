@@ -11,13 +11,16 @@ only when its mean exceeds the seed-to-seed spread (the larger of the two stages
 from __future__ import annotations
 
 import json
+import os
 import statistics
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from eda.cli_options import device_option
+from eda.cli_options import device_option, jobs_option
 
 STAGES = (("before", "before"), ("after_sft", "after SFT"), ("after_rl", "after SFT + RL"))
 
@@ -40,6 +43,30 @@ def verilogeval_eval(limit: int, max_new_tokens: int = 256, data_root: Path | No
         return {"verilogeval_pass@1": passed / max(1, len(problems))}
 
     return run
+
+
+def finished_run(folder: Path, s, ve_limit: int) -> dict | None:
+    """The results of a finished run in `folder` made with settings `s` (and VerilogEval when asked), else None."""
+    try:
+        res = json.loads((folder / "results.json").read_text())
+    except (OSError, ValueError):
+        return None
+    want, have = s.to_dict(), dict(res.get("settings", {}))
+    want.pop("threads", None), have.pop("threads", None)
+    if have != want or (ve_limit > 0) != ("verilogeval_pass@1" in res.get("after_rl", {})):
+        return None
+    return res
+
+
+def _train_seed(args) -> dict:
+    """One seed's run (a process-pool worker: the policy and VerilogEval hook are built here)."""
+    s, folder, ve_limit, data_root, threads = args
+    from agents.verirl.run import run_training
+    if threads:
+        s.threads = threads
+    extra = verilogeval_eval(ve_limit, data_root=data_root) if ve_limit > 0 else None
+    return run_training(s, folder, log=lambda m: typer.echo(f"[seed {s.seed}] {m}"), extra_eval=extra,
+                        save_policy=False)
 
 
 def _ms(xs: list[float]) -> tuple[float, float]:
@@ -99,19 +126,37 @@ def main(seeds: str = typer.Option("0,1,2", "--seeds", help="Comma-separated see
          ve_limit: int = typer.Option(20, "--ve-limit", help="VerilogEval v2 problems per evaluation (0: none)."),
          device: str = device_option(),
          data_root: Optional[Path] = typer.Option(None, "--data-root", help="Data root holding verilog/."),
+         jobs: int = jobs_option(1, "Seeds trained at once, each in its own process with cores/N threads."),
          out: Path = typer.Option(Path("out/verilog_rl"), "-o", "--output")) -> None:
-    """Train with RL per seed and print pass@1 before/after (held-out generated tasks and VerilogEval v2)."""
-    from agents.verirl.run import TrainSettings, run_training
+    """Train with RL per seed and print pass@1 before/after (held-out generated tasks and VerilogEval v2).
+
+    A seed whose `seedN/results.json` already holds a finished run with the same settings is reused,
+    so an interrupted benchmark resumes; `--jobs N` trains N seeds at once in separate processes.
+    """
+    from agents.verirl.run import TrainSettings
     from agents.verirl.train import RLConfig
     from eda.fileio import atomic_write
-    extra = verilogeval_eval(ve_limit, data_root=data_root) if ve_limit > 0 else None
-    runs = []
+    todo, done = [], {}
     for seed in [int(x) for x in seeds.split(",") if x.strip()]:
         s = TrainSettings(model=model, n_train=n_train, n_test=n_test, sft_epochs=sft_epochs, device=device, seed=seed,
                           rl=RLConfig(steps=steps, group=group, tasks_per_step=tasks_per_step, seed=seed,
                                       lr=lr, beta=beta, train_layers=train_layers))
-        runs.append(run_training(s, out / f"seed{seed}", log=lambda m, sd=seed: typer.echo(f"[seed {sd}] {m}"),
-                                 extra_eval=extra, save_policy=False))
+        prev = finished_run(out / f"seed{seed}", s, ve_limit)
+        if prev:
+            typer.echo(f"[seed {seed}] reusing {out / f'seed{seed}' / 'results.json'}")
+            done[seed] = prev
+        else:
+            todo.append(s)
+    threads = max(1, (os.cpu_count() or 1) // max(1, jobs))
+    args = [(s, out / f"seed{s.seed}", ve_limit, data_root, threads if jobs > 1 else None) for s in todo]
+    if jobs > 1 and len(todo) > 1:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as ex:
+            for s, res in zip(todo, ex.map(_train_seed, args)):
+                done[s.seed] = res
+    else:
+        for s, a in zip(todo, args):
+            done[s.seed] = _train_seed(a)
+    runs = [done[k] for k in sorted(done)]
     summary = summarize(runs)
     text = report(summary, runs)
     atomic_write(out / "summary.json", json.dumps(summary, indent=1))

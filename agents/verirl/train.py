@@ -227,8 +227,8 @@ def rl(lm, tok, pool: list[VerilogTask], cfg: RLConfig, *, exclude: set[str] = f
                     d = (ref_logp - tok_logp) * m
                     kl = ((torch.exp(d) - d - 1) * m).sum() / m.sum()
                 (pg + cfg.beta * kl / len(live)).backward()
-                pg_v += float(pg)
-                kls.append(float(kl))
+                pg_v += float(pg.detach())
+                kls.append(float(kl.detach()))
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             opt.step()
             kl_v = sum(kls) / len(kls)

@@ -5,6 +5,7 @@ import pytest
 
 from agents.verirl.reward import score_completion, trivial_score
 from agents.verirl.tasks import generate_tasks, split_tasks
+from tests.agents.tiny_lm import tiny_policy
 from agents.verirl.train import (RLConfig, advantages, balanced_weights, evaluate, reference_completion, rl, sft,
                                  trainable_parameters)
 
@@ -43,35 +44,11 @@ def test_advantages_and_balanced_weights():
     assert w[3] > w[0] and sum(w) == pytest.approx(4)
 
 
-def _tiny_policy(tasks):
-    """A 2-layer Llama and a BPE tokenizer trained in a second on the tasks' own text."""
-    import torch
-    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
-    from agents.verirl.policy import SYSTEM
-    text = [SYSTEM] + [t.spec + t.reference for t in tasks]
-    bpe = Tokenizer(models.BPE(unk_token="<unk>"))
-    bpe.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    bpe.train_from_iterator(text, trainers.BpeTrainer(vocab_size=400, special_tokens=["<unk>", "<pad>", "<eos>"],
-                                                      initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
-    from tokenizers import decoders
-    bpe.decoder = decoders.ByteLevel()
-    tok = PreTrainedTokenizerFast(tokenizer_object=bpe, unk_token="<unk>", pad_token="<pad>", eos_token="<eos>")
-    tok.padding_side = "left"
-    torch.manual_seed(0)
-    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=48, intermediate_size=96, num_hidden_layers=2,
-                      num_attention_heads=4, num_key_value_heads=4, max_position_embeddings=1024,
-                      pad_token_id=tok.pad_token_id, eos_token_id=tok.eos_token_id, bos_token_id=tok.eos_token_id)
-    lm = LlamaForCausalLM(cfg)
-    lm.generation_config.pad_token_id = tok.pad_token_id
-    return lm, tok
-
-
 def test_rl_steps_change_the_policy_with_rewards_from_real_simulations():
     import torch
     torch.set_num_threads(1)       # a tiny model: more threads only contend with the other test worker
     tasks = generate_tasks(4, seed=7, levels=(1,))
-    lm, tok = _tiny_policy(tasks)
+    lm, tok = tiny_policy(tasks)
     losses = sft(lm, tok, tasks, epochs=3, lr=3e-3, batch=4)
     assert losses[-1] < losses[0]
     before = [p.detach().clone() for p in lm.parameters()]
@@ -95,7 +72,7 @@ def test_eda_verilog_train_cli_writes_results_and_a_reloadable_policy(tmp_path):
 
     from tests.cli_runner import run_eda as eda
     torch.set_num_threads(1)
-    lm, tok = _tiny_policy(generate_tasks(6, seed=2))
+    lm, tok = tiny_policy(generate_tasks(6, seed=2))
     lm.save_pretrained(tmp_path / "tiny")
     tok.save_pretrained(tmp_path / "tiny")
     out = tmp_path / "run"
@@ -118,7 +95,7 @@ def test_group_logprobs_run_the_prompt_once_and_match_the_full_computation():
 
     from agents.verirl.policy import completion_logprobs, group_logprobs
     torch.set_num_threads(1)
-    lm, tok = _tiny_policy(generate_tasks(4, seed=7, levels=(1,)))
+    lm, tok = tiny_policy(generate_tasks(4, seed=7, levels=(1,)))
     prompt, comps = "module TopModule (input a, output y);", ["assign y = a;\nendmodule", "q", "assign y = ~a;"]
     s1, n1, _, _ = completion_logprobs(lm, tok, [prompt] * 3, comps)
     s1.sum().backward()
@@ -140,7 +117,7 @@ def test_train_layers_freezes_all_but_the_top_layers_in_rl():
     import torch
     torch.set_num_threads(1)
     tasks = generate_tasks(4, seed=7, levels=(1,))
-    lm, tok = _tiny_policy(tasks)
+    lm, tok = tiny_policy(tasks)
     top = trainable_parameters(lm, 1)
     assert {id(q) for q in top} == {id(q) for q in list(lm.model.layers[-1].parameters()) + list(lm.model.norm.parameters())}
     before = {k: v.detach().clone() for k, v in lm.named_parameters()}
