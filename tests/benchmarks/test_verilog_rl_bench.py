@@ -41,3 +41,22 @@ def test_benchmark_trains_seeds_in_parallel_summarises_and_resumes(tmp_path):
     changed = CliRunner().invoke(app, other)
     assert changed.exit_code == 0, changed.output
     assert "reusing" not in changed.output and "rl step 2/2" in changed.output     # other settings: trained again
+
+
+def test_rl_effect_is_judged_on_paired_per_seed_differences():
+    from benchmarks.verilog_rl import report, summarize
+
+    def run(before, sft, rl):
+        return {"before": {"pass@1": before}, "after_sft": {"pass@1": sft}, "after_rl": {"pass@1": rl}}
+    consistent = [run(0, 0.1, 0.2), run(0, 0.5, 0.6), run(0, 0.3, 0.45)]   # easy and hard task sets, same gain
+    s = summarize(consistent)
+    assert s["rl_gain"]["per_seed"] == pytest.approx([0.1, 0.1, 0.15])
+    assert s["rl_gain_outside_spread"] and not s["rl_gain_outside_level_spread"]
+    assert s["training_gain"]["mean"] == pytest.approx(0.4167, abs=1e-3)
+    noisy = summarize([run(0, 0.2, 0.4), run(0, 0.4, 0.2), run(0, 0.3, 0.35)])
+    assert not noisy["rl_gain_outside_spread"]
+    for r in consistent:
+        r.update(model="m", device="cpu", settings={"n_train": 1, "n_test": 1, "rl": {"steps": 1, "tasks_per_step": 1,
+                                                                                        "group": 2}})
+    text = report(s, consistent)
+    assert "outside its seed-to-seed spread" in text and "+0.100, +0.100, +0.150" in text
