@@ -72,6 +72,13 @@ def _train_seed(args) -> dict:
                         save_policy=False)
 
 
+def _paired(runs: list[dict], metric: str) -> dict:
+    """Mean, std and per-seed values of `after RL - after SFT` for one metric."""
+    d = [r["after_rl"][metric] - r["after_sft"][metric] for r in runs if metric in r["after_rl"]]
+    m, sd = _ms(d)
+    return {"mean": m, "std": sd, "per_seed": d}
+
+
 def _ms(xs: list[float]) -> tuple[float, float]:
     return (statistics.fmean(xs), statistics.pstdev(xs)) if xs else (float("nan"), float("nan"))
 
@@ -96,6 +103,7 @@ def summarize(runs: list[dict]) -> dict:
             "rl_gain_outside_spread": bool(g_mean > 0 and g_mean > g_std),
             "level_spread": level_spread, "rl_gain_outside_level_spread": bool(g_mean > level_spread),
             "training_gain": {"mean": w_mean, "std": w_std, "per_seed": whole},
+            "rl_gain_by_metric": {m: _paired(runs, m) for m in ("compile_rate", "mean_reward")},
             "pass@1": table["after_rl"]["pass@1"]["mean"]}
 
 
@@ -122,6 +130,10 @@ def report(summary: dict, runs: list[dict]) -> str:
               f"holds how hard each seed's held-out tasks are): "
               f"{'outside' if summary['rl_gain_outside_level_spread'] else 'not outside'}.",
               f"Whole training (after SFT + RL - the bundled model): {w['mean']:+.3f} ± {w['std']:.3f}."]
+    for m, d in summary.get("rl_gain_by_metric", {}).items():
+        if d["per_seed"]:
+            lines.append(f"RL effect on {m.replace('_', ' ')}: {d['mean']:+.3f} ± {d['std']:.3f} "
+                         f"(per seed: {', '.join(f'{x:+.3f}' for x in d['per_seed'])}).")
     return "\n".join(lines) + "\n"
 
 

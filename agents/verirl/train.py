@@ -4,8 +4,9 @@ Why by hand rather than TRL's GRPOTrainer: VeriRL's sample-balanced weighting sc
 sample's policy-gradient term by the rarity of its reward bucket in the batch, which needs the
 per-sample update that TRL does not expose; REINFORCE++ itself is a short loop. The update is
 on-policy (one gradient step per batch of samples, so the PPO ratio is 1): advantages are the
-batch's rewards normalised over the whole batch (REINFORCE++'s global normalisation, no critic),
-plus a k3 KL penalty to the frozen starting policy.
+rewards less each prompt's group mean, divided by the whole batch's std (REINFORCE++-baseline; no
+critic), plus a k3 KL penalty to the frozen starting policy. Each group's prompt runs once in the
+update (`group_logprobs`), which with `train_layers` is what makes twenty steps fit on one CPU core.
 
 The training set refreshes every `refresh_every` steps: tasks whose last group all passed leave
 the pool and fresh generated ones (never a held-out signature) take their place.
