@@ -118,7 +118,7 @@ def train_cmd(out: Path = typer.Option(..., "-o", "--output", help="Run folder: 
               lr: float = typer.Option(1e-5, "--lr", help="RL learning rate."),
               beta: float = typer.Option(0.02, "--kl", help="KL penalty to the starting policy."),
               train_layers: int = typer.Option(0, "--train-layers", help="Train only the top N decoder layers "
-                                               "in RL (0: all); 6 makes a CPU step about 3x cheaper."),
+                                               "in RL (0: all); 6 halves the cost of an update on CPU."),
               max_new_tokens: int = typer.Option(160, "--max-new-tokens", help="Longest completion, in tokens."),
               seed: int = typer.Option(0, "--seed"),
               device: str = device_option()) -> None:
