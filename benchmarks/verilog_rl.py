@@ -172,9 +172,10 @@ def main(seeds: str = typer.Option("0,1,2", "--seeds", help="Comma-separated see
             done[seed] = prev
         else:
             todo.append(s)
-    threads = max(1, (os.cpu_count() or 1) // max(1, jobs))
-    args = [(s, out / f"seed{s.seed}", ve_limit, data_root, threads if jobs > 1 else None) for s in todo]
-    if jobs > 1 and len(todo) > 1:
+    pooled = jobs > 1 and len(todo) > 1
+    threads = max(1, (os.cpu_count() or 1) // jobs) if pooled else None
+    args = [(s, out / f"seed{s.seed}", ve_limit, data_root, threads) for s in todo]
+    if pooled:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as ex:
             for s, res in zip(todo, ex.map(_train_seed, args)):
                 done[s.seed] = res

@@ -10,12 +10,13 @@ layers trained. Forward and backward seconds are printed with the ratio to the f
 from __future__ import annotations
 
 import time
+from typing import Optional
 
 import typer
 
 
 def main(tasks: int = typer.Option(2, "--tasks"), group: int = typer.Option(8, "--group"),
-         threads: int = typer.Option(1, "--threads"), model: str = typer.Option(None, "--model")) -> None:
+         threads: int = typer.Option(1, "--threads"), model: Optional[str] = typer.Option(None, "--model", help="Hugging Face folder (default: bundled SmolLM2).")) -> None:
     import torch
 
     from agents.verirl.policy import completion_logprobs, group_logprobs, load_policy, prompt_text

@@ -9,6 +9,7 @@ small model starts inside Verilog and only writes the body.
 """
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
@@ -119,6 +120,11 @@ def sample(lm, tok, prompts: list[str], n: int = 1, max_new_tokens: int = 160, t
     return [[clip_completion(t) for t in texts[i * per:(i + 1) * per]] for i in range(len(prompts))]
 
 
+def _completion_ids(tok, completions: list[str]) -> list[list[int]]:
+    """Token ids of each completion, closed by end-of-sequence (what the policy learns to stop on)."""
+    return [tok(c, add_special_tokens=False)["input_ids"] + [tok.eos_token_id] for c in completions]
+
+
 def completion_logprobs(lm, tok, prompts: list[str], completions: list[str]):
     """Per-sequence sums of token log-probabilities of `completions` after `prompts`, and token counts.
 
@@ -128,7 +134,7 @@ def completion_logprobs(lm, tok, prompts: list[str], completions: list[str]):
     """
     import torch
     p_ids = [tok(p, add_special_tokens=False)["input_ids"] for p in prompts]
-    c_ids = [tok(c, add_special_tokens=False)["input_ids"] + [tok.eos_token_id] for c in completions]
+    c_ids = _completion_ids(tok, completions)
     seqs = [p + c for p, c in zip(p_ids, c_ids)]
     width = max(len(s) for s in seqs)
     keep = min(width, max(len(c) for c in c_ids) + 1)      # the logit at t predicts token t + 1
@@ -148,10 +154,11 @@ def completion_logprobs(lm, tok, prompts: list[str], completions: list[str]):
     return (logp * m).sum(1), m.sum(1), logp, m
 
 
-def _cache_kwarg(lm) -> str:
-    """`cache` in recent transformers, `past_key_values` before it was renamed."""
+@functools.cache
+def _cache_kwarg(model_class: type) -> str:
+    """`cache` in recent transformers, `past_key_values` before it was renamed (looked up once per class)."""
     import inspect
-    return "cache" if "cache" in inspect.signature(lm.forward).parameters else "past_key_values"
+    return "cache" if "cache" in inspect.signature(model_class.forward).parameters else "past_key_values"
 
 
 def group_logprobs(lm, tok, prompt: str, completions: list[str]):
@@ -164,7 +171,7 @@ def group_logprobs(lm, tok, prompt: str, completions: list[str]):
     """
     import torch
     p_ids = tok(prompt, add_special_tokens=False)["input_ids"]
-    c_ids = [tok(c, add_special_tokens=False)["input_ids"] + [tok.eos_token_id] for c in completions]
+    c_ids = _completion_ids(tok, completions)
     g, width = len(c_ids), max(len(c) for c in c_ids)
     ids = torch.full((g, width), tok.pad_token_id, dtype=torch.long)
     mask = torch.zeros((g, width), dtype=torch.float)
@@ -175,7 +182,7 @@ def group_logprobs(lm, tok, prompt: str, completions: list[str]):
     head = lm(input_ids=torch.tensor([p_ids], device=lm.device), use_cache=True, logits_to_keep=1)
     cache = getattr(head, "cache", None) or head.past_key_values
     cache.batch_repeat_interleave(g)
-    tail = lm(input_ids=ids[:, :-1], use_cache=True, **{_cache_kwarg(lm): cache}).logits if width > 1 else None
+    tail = lm(input_ids=ids[:, :-1], use_cache=True, **{_cache_kwarg(type(lm)): cache}).logits if width > 1 else None
     first = head.logits[:, -1:].expand(g, 1, -1)
     logits = first if tail is None else torch.cat([first, tail], dim=1)
     logp = torch.log_softmax(logits.float(), dim=-1).gather(-1, ids[:, :, None]).squeeze(-1)
