@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 EDA := $(VENV)/bin/eda
-APT_PKGS := python3-venv python3-dev build-essential ngspice libngspice0-dev iverilog yosys opensta
+APT_PKGS := python3-venv python3-dev build-essential ngspice libngspice0-dev iverilog yosys opensta bubblewrap
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: setup apt venv demo test clean
