@@ -6,7 +6,6 @@ training designs so the three are compared on the same split).
 """
 from __future__ import annotations
 
-import io
 import json
 import time
 from contextlib import contextmanager
@@ -18,6 +17,7 @@ import torch
 from eda.device import resolve_device
 from eda.errors import EdaError
 from eda.fileio import atomic_write
+from models.checkpoint import load_checkpoint, save_checkpoint
 
 from .data import Design, DesignFiles, list_designs, load_design, read_netlist, split
 from .graph import candidate_pairs, pair_hops
@@ -76,22 +76,19 @@ def fit_gnn(designs: list[Design], method: str, pretrain_epochs: int, epochs: in
 def save_model(model: ParasiticNet, path: Path, meta: dict) -> None:
     st = {"kind": KIND, "hidden": model.hidden, "layers": model.layers,
           "state": {k: v.cpu() for k, v in model.state_dict().items()}, "meta": meta}
-    buf = io.BytesIO()
-    torch.save(st, buf)
-    atomic_write(path, buf.getvalue())
+    save_checkpoint(path, st)
 
 
 def load_model(path: Path, device: str = "cpu") -> tuple[ParasiticNet, dict]:
-    if not Path(path).is_file():
-        raise EdaError(f"{path}: model file not found")
-    try:
-        st = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as e:
-        raise EdaError(f"{path}: not a parasitic model ({type(e).__name__})") from None
-    if not isinstance(st, dict) or st.get("kind") != KIND:
+    """(model, meta) from a model file; one-line errors for missing, foreign or unsafe files."""
+    st = load_checkpoint(path, "a parasitic model")
+    if st.get("kind") != KIND:
         raise EdaError(f"{path}: not an `eda parasitic` model")
-    m = ParasiticNet(st["hidden"], st["layers"])
-    m.load_state_dict(st["state"])
+    try:
+        m = ParasiticNet(st["hidden"], st["layers"])
+        m.load_state_dict(st["state"])
+    except Exception as e:
+        raise EdaError(f"{path}: damaged `eda parasitic` model ({type(e).__name__})") from None
     return m.to(resolve_device(device)), st.get("meta", {})
 
 

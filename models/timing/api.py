@@ -1,7 +1,6 @@
 """Train / evaluate / predict entry points behind `eda timing` (results JSON + Markdown report)."""
 from __future__ import annotations
 
-import io
 import json
 import os
 import time
@@ -13,6 +12,7 @@ import torch
 from eda.device import resolve_device
 from eda.errors import EdaError
 from eda.fileio import atomic_write
+from models.checkpoint import load_checkpoint, save_checkpoint
 from eda.liberty import read_liberty
 
 from .data import find_lib, list_designs, load_design, load_lib, load_netlist, split
@@ -41,25 +41,22 @@ DEFAULT_EPOCHS = {"mlp": 6, "baseline": 10, "ours": 10}
 def save_model(model, path: Path, meta: dict) -> None:
     st = model.state()
     st["meta"] = meta
-    buf = io.BytesIO()
-    torch.save(st, buf)
-    atomic_write(path, buf.getvalue())
+    save_checkpoint(path, st)
 
 
 def load_model(path: Path):
-    if not Path(path).is_file():
-        raise EdaError(f"{path}: model file not found")
-    try:
-        st = torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as e:  # a truncated or foreign file
-        raise EdaError(f"{path}: not a timing model ({type(e).__name__})") from None
-    kind = st.get("kind") if isinstance(st, dict) else None
-    if kind == "eda-timing-gnn":
-        from .e2e import TimingGNN
-        return TimingGNN.from_state(st), st.get("meta", {})
-    if kind != "eda-timing-nldm-mlp":
+    """(model, meta) from a model file; one-line errors for missing, foreign or unsafe files."""
+    st = load_checkpoint(path, "a timing model")
+    kind = st.get("kind")
+    if kind not in ("eda-timing-gnn", "eda-timing-nldm-mlp"):
         raise EdaError(f"{path}: not an `eda timing` model")
-    return TimingModel.from_state(st), st.get("meta", {})
+    try:
+        if kind == "eda-timing-gnn":
+            from .e2e import TimingGNN
+            return TimingGNN.from_state(st), st.get("meta", {})
+        return TimingModel.from_state(st), st.get("meta", {})
+    except Exception as e:
+        raise EdaError(f"{path}: damaged `eda timing` model ({type(e).__name__})") from None
 
 
 def train(root: Path, out: Path, epochs: int | None = None, device: str = "auto", designs: list[str] | None = None,
