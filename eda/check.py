@@ -136,28 +136,30 @@ def _anchored_subckts(circuit: Circuit, globs: set[str]) -> dict[str, bool]:
     for _, body in circuit.walk():
         if isinstance(body, Subcircuit):
             defs.setdefault(body.name.lower(), body)
-    memo: dict[str, bool] = {}
 
-    def visit(name: str) -> bool:
-        if name in memo:
-            return memo[name]
-        sub = defs.get(name)
-        if sub is None:
-            return True  # undefined: assume it may connect anywhere
-        memo[name] = False  # cycle guard
-        res = False
+    # Least fixed point, computed iteratively (no recursion: 1000-deep nesting must not raise
+    # RecursionError): a definition is anchored when it touches ground/a global directly, or
+    # instances an undefined subcircuit (may connect anywhere) or an anchored one.
+    memo: dict[str, bool] = {name: False for name in defs}
+    users: dict[str, list[str]] = {}
+    todo: list[str] = []
+    for name, sub in defs.items():
         for c in sub.components:
             if any(_is_ground(n) or _is_global(n, globs) for n in c.nets):
-                res = True
-                break
-            if c.kind == "X" and c.model and visit(c.model.lower()):
-                res = True
-                break
-        memo[name] = res
-        return res
-
-    for name in defs:
-        visit(name)
+                memo[name] = True
+            elif c.kind == "X" and c.model:
+                child = c.model.lower()
+                if child not in defs:
+                    memo[name] = True
+                else:
+                    users.setdefault(child, []).append(name)
+        if memo[name]:
+            todo.append(name)
+    while todo:
+        for user in users.get(todo.pop(), ()):
+            if not memo[user]:
+                memo[user] = True
+                todo.append(user)
     return memo
 
 

@@ -172,5 +172,25 @@ def write_text(circuit: Circuit, fmt: str) -> tuple[str, list[str]]:
     f = get(fmt)
     if f.writer is None:
         raise FormatError(f"format '{f.name}' is read-only")
+    depth = nesting_depth(circuit)
+    if depth > MAX_WRITE_NESTING:
+        raise FormatError(f"subcircuit definitions nested {depth} deep; writers support at most "
+                          f"{MAX_WRITE_NESTING} levels of nested .subckt definitions")
     dropped = f.lossy(circuit) if f.lossy else []
     return f.writer(circuit), dropped
+
+
+#: Writers emit nested definitions recursively; deeper nesting is refused in one line
+#: (instead of a RecursionError). Real decks nest a handful of levels.
+MAX_WRITE_NESTING = 200
+
+
+def nesting_depth(circuit: Circuit) -> int:
+    """How deep subcircuit *definitions* nest (0: none), computed without recursion."""
+    best = 0
+    stack = [(circuit, 0)]
+    while stack:
+        body, d = stack.pop()
+        best = max(best, d)
+        stack.extend((s, d + 1) for s in body.subcircuits)
+    return best

@@ -227,9 +227,12 @@ class Body:
 
     def walk(self, path: str = "") -> Iterator[tuple[str, "Body"]]:
         """(path, body) for this body and every nested subcircuit definition, depth first."""
-        yield path, self
-        for s in self.subcircuits:
-            yield from s.walk(f"{path}{s.name}/")
+        # Iterative (explicit stack) so 1000-deep nesting cannot raise RecursionError.
+        stack: list[tuple[str, Body]] = [(path, self)]
+        while stack:
+            p, body = stack.pop()
+            yield p, body
+            stack.extend((f"{p}{s.name}/", s) for s in reversed(body.subcircuits))
 
 
 @dataclass
