@@ -11,7 +11,7 @@ import json
 import re
 from pathlib import Path
 
-from benchmarks.runner.core import BenchRunError, Item
+from benchmarks.runner.core import BenchRunError, Item, data_path
 from benchmarks.circuitsense.score import numeric_value
 
 DOMAINS = ("Perception", "Analysis", "Design")
@@ -26,9 +26,10 @@ def answer_kind(text: str) -> str:
     return "numeric" if numeric_value(text) is not None else "text"
 
 
-def _item(iid: str, task: str, level: str, question: str, answer: str, kind: str, image: Path | None,
+def _item(iid: str, task: str, level: str, question: str, answer: str, kind: str, image: Path | str | dict | None,
           value: float | None = None, subset: str | None = None) -> Item:
-    data = {"question": question, "kind": kind, "image": str(image) if image else None}
+    data = {"question": question, "kind": kind, "image": image if isinstance(image, dict) else
+            (str(image) if image else None)}
     if kind == "numeric":
         data["value"] = value if value is not None else numeric_value(answer)
         if data["value"] is None:
@@ -58,7 +59,7 @@ def load_jsonl(path: Path) -> list[Item]:
         if rec["answer_kind"] not in ("symbolic", "numeric"):
             raise BenchRunError(f"{where} (item {rec['id']}): answer_kind {rec['answer_kind']!r} "
                                 "is not symbolic or numeric")
-        image = path.parent / rec["image"] if rec.get("image") else None
+        image = data_path(path.parent, rec["image"]) if rec.get("image") else None
         items.append(_item(rec["id"], rec["task"], f"L{rec.get('level', '?')}", rec["question"], rec["answer"],
                            rec["answer_kind"], image, rec.get("answer_value"), rec.get("subset")))
     if not items:
@@ -88,8 +89,8 @@ def load_folders(root: Path) -> list[Item]:
                 if not question or not answer:
                     raise BenchRunError(f"item {iid}: empty {'question' if not question else 'answer'}")
                 image = q / f"{q.name}_image.png"
-                items.append(_item(iid, dom.name.capitalize(), level.name, question, answer,
-                                   answer_kind(answer), image if image.is_file() else None))
+                items.append(_item(iid, dom.name.capitalize(), level.name, question, answer, answer_kind(answer),
+                                   data_path(root, str(image.relative_to(root))) if image.is_file() else None))
     if not items:
         raise BenchRunError(f"{root}: no q<N> folders under Domain/Level/")
     return items

@@ -17,7 +17,14 @@ _ASK = {"single": 'Answer with the letter of the one right choice (e.g. "B").',
 
 
 def _image_url(img) -> str:
-    """A data URI of an image given as a path or as {'bytes': ...} (parquet)."""
+    """A data URI of an image given as a path or as {'bytes': ...} (parquet).
+
+    An {"error": ...} marker (a path that left the data folder, see `runner.core.data_path`)
+    raises, so the item becomes an error row and nothing is read.
+    """
+    if isinstance(img, dict) and "error" in img:
+        from benchmarks.runner.core import BenchRunError
+        raise BenchRunError(str(img["error"]))
     if isinstance(img, dict):
         data, mime = img["bytes"], "image/png"
     else:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from benchmarks.runner.core import BenchRunError, Item
+from benchmarks.runner.core import BenchRunError, Item, data_path
 
 TYPES = ("single", "multi", "blank", "open")
 DIFFICULTIES = ("easy", "medium", "hard")
@@ -42,7 +42,7 @@ def problem_items(rec: dict, where: str, split: str, base: Path | None = None) -
         images = []
         for im in rec.get("images") or []:
             if isinstance(im, str):
-                images.append(str(base / im) if base else im)
+                images.append(data_path(base if base is not None else Path.cwd(), im))
             elif isinstance(im, dict) and im.get("bytes"):
                 images.append({"bytes": im["bytes"]})
         expl = rec.get("explanations") or []

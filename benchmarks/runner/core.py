@@ -27,6 +27,20 @@ class BenchRunError(EdaError):
     """A benchmark run cannot start or continue (bad settings, a run dir of another run)."""
 
 
+def data_path(root: Path, name: str) -> str | dict:
+    """`name` (from a bench data file) resolved inside `root`, or an {"error": ...} marker.
+
+    Paths in downloaded data are untrusted: `../../etc/passwd`, an absolute path or a symlink
+    leading out of the data root must never be read and sent to an endpoint. The marker makes
+    the item an error row when it is run; the rest of the batch goes on.
+    """
+    base = Path(root).resolve()
+    target = (base / name).resolve()
+    if not target.is_relative_to(base):
+        return {"error": f"{name}: path leaves the data folder {base}; item not sent"}
+    return str(target)
+
+
 def check_source(out: Path, data: Path | None, generate: int | None) -> Path:
     """Validate a harness's `--data PATH` / `--generate N` / `-o DIR` choice before any work; return `out`."""
     if (data is None) == (generate is None):
