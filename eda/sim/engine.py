@@ -162,18 +162,49 @@ class Engine:
                 self._command("remcirc")
         if not plots:
             raise SimulationError(_where(deck) + "ngspice produced no results")
-        warnings = [w for w in err if w.lower().startswith("warning")] + warnings
+        warnings = [w for w in err if w.lower().startswith("warning")
+                    or _NONFATAL_RE.match(w.strip())] + warnings
         return plots, {"measures": measures, "sim_s": elapsed}, warnings
 
 
-def _where(deck: PreparedDeck, line: int | None = None) -> str:
-    src = deck.source or "<deck>"
-    return f"{src}:{line}: " if line else f"{src}: "
+def _where(deck: PreparedDeck, line=None) -> str:
+    return deck.where(line)
+
+
+#: ngspice "Error:" lines that `ngspice -b` reports and then runs on regardless (an option of
+#: another simulator, e.g. Xyce's `.options timeint method=8`): warnings here, not failures.
+_NONFATAL_RE = re.compile(r"^error:?\s*(bad type given for option|unknown option|"
+                          r"no such option|.*option.*(ignored|not supported))", re.I)
+
+
+def _find_origin(deck: PreparedDeck, messages: list[str]):
+    """The origin of the first deck line that ngspice echoes in `messages`, or None."""
+    for m in messages:
+        cands = [m]
+        parts = m.split(":")
+        cands += [":".join(parts[k:]) for k in range(1, len(parts))]
+        cands += re.findall(r"[`'\"]([^`'\"]+)[`'\"]", m)
+        for c in cands:
+            if len(c.split()) >= 2:
+                got = deck.locate(c)
+                if got is not None:
+                    return got
+    return None
 
 
 def _check(deck: PreparedDeck, messages: list[str], stage: str) -> None:
     """Raise SimulationError with one line when ngspice's output says the step failed."""
     msgs = [m.strip() for m in messages if m.strip()]
+    keep = []
+    skip_next = False
+    for m in msgs:  # drop non-fatal option errors and their "type given was" detail line
+        if skip_next and m.lower().startswith("type given was"):
+            skip_next = False
+            continue
+        skip_next = bool(_NONFATAL_RE.match(m))
+        if not skip_next:
+            keep.append(m)
+    msgs = keep
     low = [m.lower() for m in msgs]
     for i, m in enumerate(low):
         if m.startswith("error on line"):  # "Error on line N or its substitute:", text, reason
@@ -200,6 +231,8 @@ def _check(deck: PreparedDeck, messages: list[str], stage: str) -> None:
     line = None
     if ":" in first:
         line = deck.locate(first.split(":", 1)[1])
+    if line is None:
+        line = _find_origin(deck, fatal + msgs)
     nodes = [m.split("check node", 1)[1].strip() for m in msgs if "check node" in m]
     hint = f" (singular matrix at node {nodes[-1]})" if nodes else ""
     detail = [f for f in fatal[1:2] if f.lower() != fatal[0].lower()]

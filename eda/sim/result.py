@@ -15,7 +15,7 @@ from ..fileio import atomic_write
 
 SCALE_NAMES = ("frequency", "time", "v-sweep", "i-sweep", "temp-sweep", "res-sweep", "sweep")
 _RESERVED = frozenset({"deck", "analyses", "measures", "warnings", "elapsed_s", "sim_s", "error",
-                       "ok", "removed"})
+                       "ok", "removed", "dropped_commands"})
 
 
 def analysis_kind(plot_name: str) -> str:
@@ -109,7 +109,8 @@ def build_analysis(plot: str, vectors: dict[str, np.ndarray]) -> Analysis:
 @dataclass
 class SimResult:
     """What one simulation gave: analyses by kind (`ac`, `tran`, `op`, `dc`, then `ac2`...),
-    `.meas` values by lowercase name (None where the measurement failed), ngspice warnings."""
+    `.meas` values by lowercase name (None where the measurement failed), ngspice warnings,
+    and `dropped_commands`: the command channels (`.control`, `*#`, ...) removed from the deck."""
 
     deck: str | None
     analyses: dict[str, Analysis] = field(default_factory=dict)
@@ -117,6 +118,7 @@ class SimResult:
     warnings: list[str] = field(default_factory=list)
     elapsed_s: float = 0.0
     removed: list[str] = field(default_factory=list)
+    dropped_commands: list[str] = field(default_factory=list)  # command channels taken out
 
     def __getitem__(self, kind: str) -> Analysis:
         return self.analyses[kind]
@@ -131,7 +133,8 @@ class SimResult:
     def to_dict(self) -> dict:
         d = {"deck": self.deck, "ok": True, "elapsed_s": self.elapsed_s,
              "analyses": {k: a.to_dict() for k, a in self.analyses.items()},
-             "measures": dict(self.measures), "warnings": list(self.warnings)}
+             "measures": dict(self.measures), "warnings": list(self.warnings),
+             "dropped_commands": list(self.dropped_commands)}
         for name, value in self.measures.items():  # each .meas also at the top level
             if name not in _RESERVED:
                 d[name] = value

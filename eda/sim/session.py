@@ -75,8 +75,11 @@ class Session:
     """
 
     def __init__(self, deck: str | Path, *, workdir: str | Path | None = None,
-                 vectors: Mapping[str, Iterable[str]] | None = None) -> None:
-        self.deck = prepare_deck(deck, workdir=workdir)
+                 vectors: Mapping[str, Iterable[str]] | None = None,
+                 allow_control: bool = False) -> None:
+        # the same preparation as `simulate`: includes flattened, command channels removed
+        self.deck = prepare_deck(deck, workdir=workdir, allow_control=allow_control)
+        self.dropped_commands = list(self.deck.dropped_commands)
         self.params = deck_params(self.deck.lines)
         self.wanted = {k.lower(): {vector_key(v) for v in vs} for k, vs in (vectors or {}).items()}
         self.engine = get_engine()
