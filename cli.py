@@ -194,11 +194,19 @@ def sim(path: list[Path] = typer.Argument(..., help="SPICE deck(s)."),
         dc: Optional[str] = typer.Option(None, "--dc", help='DC sweep, e.g. "V1 0 5 0.1".'),
         out: Optional[Path] = typer.Option(None, "-o", "--output", help="Results JSON."),
         plot: Optional[Path] = typer.Option(None, "--plot", help="Plot PNG."),
-        jobs: int = typer.Option(1, "--jobs", "-j", help="Worker processes for many decks.")) -> None:
-    """Simulate with ngspice (the deck's analyses unless some are given)."""
+        jobs: int = typer.Option(1, "--jobs", "-j", help="Worker processes for many decks."),
+        allow_control: bool = typer.Option(
+            False, "--allow-control",
+            help="Trust the deck: keep its .control blocks and *# commands (ngspice runs them).")) -> None:
+    """Simulate with ngspice (the deck's analyses unless some are given).
+
+    Decks are untrusted: their command channels (.control, *#, *ng_script) are removed and listed
+    under dropped_commands unless --allow-control is given."""
     from eda.sim.cli_support import run_sim_command
+    if allow_control:
+        typer.echo("eda sim: --allow-control: the deck's control commands are kept and run", err=True)
     run_sim_command(path, op=op, ac=ac, tran=tran, dc=dc, out=out, plot=plot, jobs=jobs,
-                    echo=typer.echo)
+                    echo=typer.echo, allow_control=allow_control)
 
 
 @app.command()

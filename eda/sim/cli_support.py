@@ -11,12 +11,16 @@ from ..fileio import atomic_write
 
 def run_sim_command(decks: list[Path], *, op: bool, ac: str | None, tran: str | None,
                     dc: str | None, out: Path | None, plot: Path | None, jobs: int,
-                    echo: Callable[[str], None] = print) -> None:
-    """Simulate one deck or many; write results atomically; raise SimulationError on failure."""
+                    echo: Callable[[str], None] = print, allow_control: bool = False) -> None:
+    """Simulate one deck or many; write results atomically; raise SimulationError on failure.
+
+    `allow_control` keeps the decks' control commands (trusted decks only; see eda.sim.deck)."""
     for d in decks:
         if not d.is_file():
             raise SimulationError(f"{d}: no such file")
     analysis = {"op": op, "ac": ac, "tran": tran, "dc": dc}
+    if allow_control:
+        analysis["allow_control"] = True
     if len(decks) == 1:
         from .core import simulate
         result = simulate(decks[0], **analysis)
