@@ -205,8 +205,10 @@ def sim(path: list[Path] = typer.Argument(..., help="SPICE deck(s)."),
     from eda.sim.cli_support import run_sim_command
     if allow_control:
         typer.echo("eda sim: --allow-control: the deck's control commands are kept and run", err=True)
-    run_sim_command(path, op=op, ac=ac, tran=tran, dc=dc, out=out, plot=plot, jobs=jobs,
-                    echo=typer.echo, allow_control=allow_control)
+    rc = run_sim_command(path, op=op, ac=ac, tran=tran, dc=dc, out=out, plot=plot, jobs=jobs,
+                         echo=typer.echo, allow_control=allow_control)
+    if rc:
+        raise typer.Exit(rc)
 
 
 @app.command()

@@ -51,23 +51,27 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def lock_path(path: str | Path) -> Path:
-    """The lock file guarding `path`: `DIR/.eda.lock` for a folder, `FILE.lock` beside a file."""
+def lock_path(path: str | Path, folder: bool | None = None) -> Path:
+    """The lock file guarding `path`: `DIR/.eda.lock` for a folder, `FILE.lock` beside a file.
+
+    `folder=None` guesses: an existing folder, or a new path without a suffix, is a folder."""
     path = Path(path)
-    if path.is_dir() or not path.suffix:
+    if folder is None:
+        folder = path.is_dir() or not path.suffix
+    if folder:
         return path / ".eda.lock"
     return path.with_name(path.name + ".lock")
 
 
 @contextmanager
-def output_lock(path: str | Path) -> Iterator[Path]:
+def output_lock(path: str | Path, folder: bool | None = None) -> Iterator[Path]:
     """Hold `path` (an output file or folder) for this run; a second live run is refused.
 
     The lock is a file made with O_EXCL holding our pid. A lock whose pid is gone (a run killed
     by -9) is stale and taken over. Raises `EdaError` in one line when another run holds it.
     """
     from .errors import EdaError
-    lock = lock_path(path)
+    lock = lock_path(path, folder)
     try:
         lock.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -6,13 +6,14 @@ from pathlib import Path
 from typing import Callable
 
 from ..errors import SimulationError
-from ..fileio import atomic_write
+from ..fileio import atomic_write, output_lock
 
 
 def run_sim_command(decks: list[Path], *, op: bool, ac: str | None, tran: str | None,
                     dc: str | None, out: Path | None, plot: Path | None, jobs: int,
-                    echo: Callable[[str], None] = print, allow_control: bool = False) -> None:
-    """Simulate one deck or many; write results atomically; raise SimulationError on failure.
+                    echo: Callable[[str], None] = print, allow_control: bool = False) -> int:
+    """Simulate one deck or many; write results atomically; the exit status (1 if a batch deck
+    failed); raise SimulationError when a single deck fails.
 
     `allow_control` keeps the decks' control commands (trusted decks only; see eda.sim.deck)."""
     for d in decks:
@@ -21,6 +22,15 @@ def run_sim_command(decks: list[Path], *, op: bool, ac: str | None, tran: str | 
     analysis = {"op": op, "ac": ac, "tran": tran, "dc": dc}
     if allow_control:
         analysis["allow_control"] = True
+    if out is None:
+        return _run(decks, analysis, out, plot, jobs, echo)
+    with output_lock(out, folder=False):  # a second live run on the same results is refused in one line
+        return _run(decks, analysis, out, plot, jobs, echo)
+
+
+def _run(decks: list[Path], analysis: dict, out: Path | None, plot: Path | None, jobs: int,
+         echo: Callable[[str], None]) -> int:
+    """One deck (its outputs and plot) or a batch; the exit status (1 if any deck failed)."""
     if len(decks) == 1:
         from .core import simulate
         result = simulate(decks[0], **analysis)
@@ -33,12 +43,12 @@ def run_sim_command(decks: list[Path], *, op: bool, ac: str | None, tran: str | 
         if plot is not None:
             from .plotting import plot as draw
             draw(result, plot)
-        return
-    _run_batch(decks, analysis, out, jobs, echo)
+        return 0
+    return _run_batch(decks, analysis, out, jobs, echo)
 
 
 def _run_batch(decks: list[Path], analysis: dict, out: Path | None, jobs: int,
-               echo: Callable[[str], None]) -> None:
+               echo: Callable[[str], None]) -> int:
     """Many decks over `jobs` spawn workers; finished results stream to OUT.jsonl as they come."""
     from rich.progress import Progress
 
@@ -80,4 +90,5 @@ def _run_batch(decks: list[Path], analysis: dict, out: Path | None, jobs: int,
     if out is not None:
         atomic_write(out, json.dumps({"decks": len(ordered), "failed": len(failed),
                                       "results": ordered}, indent=1, default=str) + "\n")
-    echo(f"{len(ordered) - len(failed)}/{len(ordered)} decks simulated")
+    echo(f"{len(ordered) - len(failed)} ok, {len(failed)} failed of {len(ordered)} decks")
+    return 1 if failed else 0
