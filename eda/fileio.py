@@ -104,3 +104,20 @@ def output_lock(path: str | Path, folder: bool | None = None) -> Iterator[Path]:
                 lock.unlink()
         except OSError:
             pass
+
+
+def read_utf8(path: str | Path) -> str:
+    """A data file's text, strictly UTF-8 (BOM allowed); bad bytes or an unreadable file are a
+    one-line `EdaError` at FILE:LINE:COL, never a UnicodeDecodeError traceback."""
+    from .errors import EdaError
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise EdaError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise EdaError(f"{path}:{line}:{col}: not UTF-8 text (byte 0x{data[exc.start]:02x})") from None

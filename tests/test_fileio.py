@@ -51,3 +51,13 @@ def test_folder_lock_lives_inside_the_folder(tmp_path: Path) -> None:
             with output_lock(run):
                 pass
     assert not lock.exists()
+
+
+def test_read_utf8_names_the_bad_byte_at_file_line_col(tmp_path: Path) -> None:
+    from eda.fileio import read_utf8
+    p = tmp_path / "items.jsonl"
+    p.write_bytes(b'{"id": 1}\n{"q": "ab\xffc"}\n')
+    with pytest.raises(EdaError, match=rf"^{p}:2:10: not UTF-8 text \(byte 0xff\)$"):
+        read_utf8(p)
+    p.write_bytes('\ufeff{"id": "\u00e9"}'.encode())
+    assert read_utf8(p) == '{"id": "\u00e9"}'

@@ -80,3 +80,15 @@ def test_circuitsense_image_inside_root_is_sent(tmp_path):
     (items_file.parent / "img" / "q.png").write_bytes(b"\x89PNG")
     content = CircuitSenseAdapter(images=True).content(load_jsonl(items_file)[0])
     assert content[1]["image_url"]["url"].startswith("data:image/png;base64,")
+
+
+def test_non_utf8_bench_data_is_a_located_one_line_error(tmp_path: Path) -> None:
+    """CircuitSense / MMCircuitEval files with bad bytes: FILE:LINE:COL, no UnicodeDecodeError."""
+    from benchmarks.circuitsense.official import load_official
+    from benchmarks.mmcircuiteval.load import load_mmcircuiteval
+    from eda.errors import EdaError
+    bad = tmp_path / "items.jsonl"
+    bad.write_bytes(b'{"id": "a", "question": "R\xe9sistance?"}\n')
+    for load in (load_official, load_mmcircuiteval):
+        with pytest.raises(EdaError, match=rf"{bad}:1:\d+: not UTF-8"):
+            load(bad)

@@ -7,7 +7,7 @@ import zlib
 from dataclasses import asdict
 from pathlib import Path
 
-from eda.fileio import atomic_write
+from eda.fileio import atomic_write, read_utf8
 
 from benchmarks.runner.core import Item, Score
 from benchmarks.circuitsense.score import numeric_equal, symbolic_equal
@@ -136,9 +136,9 @@ def generated_items(n: int, seed: int, cache_dir: Path | None = None, *, timeout
     if cache_dir is not None:
         meta_p, data_p = Path(cache_dir) / "dataset.json", Path(cache_dir) / "dataset.jsonl"
         if meta_p.is_file() and data_p.is_file():
-            meta = json.loads(meta_p.read_text())
+            meta = json.loads(read_utf8(meta_p))
             if meta.get("n") == n and meta.get("seed") == seed:
-                items = [Item(**json.loads(x)) for x in data_p.read_text().splitlines() if x.strip()]
+                items = [Item(**json.loads(x)) for x in read_utf8(data_p).splitlines() if x.strip()]
                 if len(items) == meta.get("items"):
                     return items, meta
     from benchmarks.circuitsense.generate import iter_circuits

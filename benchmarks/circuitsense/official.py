@@ -11,6 +11,8 @@ import json
 import re
 from pathlib import Path
 
+from eda.fileio import read_utf8
+
 from benchmarks.runner.core import BenchRunError, Item, data_path
 from benchmarks.circuitsense.score import numeric_value
 
@@ -43,7 +45,7 @@ def _item(iid: str, task: str, level: str, question: str, answer: str, kind: str
 def load_jsonl(path: Path) -> list[Item]:
     """The shared sample format: one JSON object per line (fields in the data README)."""
     items = []
-    for no, line in enumerate(path.read_text().splitlines(), 1):
+    for no, line in enumerate(read_utf8(path).splitlines(), 1):
         if not line.strip():
             continue
         where = f"{path}:{no}"
@@ -85,7 +87,7 @@ def load_folders(root: Path) -> list[Item]:
                     raise BenchRunError(f"item {iid}: missing {qfile.name}")
                 if afile is None:
                     raise BenchRunError(f"item {iid}: missing {q.name}_ta.txt (or {q.name}_a.txt)")
-                question, answer = qfile.read_text().strip(), afile.read_text().strip()
+                question, answer = read_utf8(qfile).strip(), read_utf8(afile).strip()
                 if not question or not answer:
                     raise BenchRunError(f"item {iid}: empty {'question' if not question else 'answer'}")
                 image = q / f"{q.name}_image.png"

@@ -11,6 +11,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from eda.fileio import read_utf8
+
 from benchmarks.runner.core import BenchRunError, Item, data_path
 
 TYPES = ("single", "multi", "blank", "open")
@@ -76,7 +78,7 @@ def load_mmcircuiteval(path: str | Path, split: str | None = None) -> list[Item]
                 items += problem_items(rec, f"{f.name}[{n}]", name)
         return items
     name = split or p.stem
-    text = p.read_text()
+    text = read_utf8(p)
     if p.suffix == ".jsonl":
         items = []
         for n, line in enumerate(text.splitlines(), 1):
