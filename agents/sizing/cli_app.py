@@ -24,6 +24,8 @@ def size_command(
         quiet: bool = typer.Option(False, "--quiet", help="No progress bar.")) -> None:
     """Size a circuit with ngspice in the loop: best sizing, metrics, netlist, learning curve, report."""
     from agents.sizing import load_problem, size
+    from eda.fileio import output_lock
     problem = load_problem(spec, data_root)
-    size(problem, agent, out=out, budget=budget, jobs=jobs, seed=seed, goal=goal, device=device,
-         progress=not quiet, echo=typer.echo, ray_address=ray)
+    with output_lock(out, folder=True):  # two runs on one DIR would interleave their logs
+        size(problem, agent, out=out, budget=budget, jobs=jobs, seed=seed, goal=goal,
+             device=device, progress=not quiet, echo=typer.echo, ray_address=ray)

@@ -42,12 +42,11 @@ def learning_curve(samples: list[dict], n_hard: int, path: str | Path, title: st
     if title:
         a1.set_title(title + (f" - specs met at {first}" if first else " - specs not met"))
     fig.tight_layout()
-    path = Path(path)
-    tmp = path.with_name(f".{path.stem}.tmp.png")
-    fig.savefig(tmp, dpi=110)
+    from io import BytesIO
+    buf = BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
     plt.close(fig)
-    tmp.replace(path)
-    return path
+    return atomic_write(path, buf.getvalue())  # a unique temp name: concurrent runs cannot collide
 
 
 def _fmt(v) -> str:

@@ -147,3 +147,29 @@ def test_parallel_workers_and_ray_actors_give_the_same_metrics(tmp_path: Path) -
         c = cluster.evaluate(batch)
     assert [x["metrics"] for x in a] == [x["metrics"] for x in b] == [x["metrics"] for x in c]
     assert any(x["metrics"]["gain"] > 1 for x in a)
+
+
+def test_second_live_run_on_one_dir_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import time; from eda.fileio import output_lock\n"
+         f"with output_lock({str(out)!r}, folder=True):\n print('held', flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        r = subprocess.run([*EDA, "size", str(_loose(tmp_path)), "-o", str(out), "--budget", "2"],
+                           capture_output=True, text=True, timeout=120)
+        assert r.returncode == 2 and "another eda run" in r.stderr
+        assert not (out / "samples.jsonl").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_learning_curve_leaves_no_fixed_temp_file(tmp_path: Path) -> None:
+    from agents.sizing.report import learning_curve
+    samples = [{"reward": float(i), "met": i > 2} for i in range(5)]
+    (tmp_path / ".learning_curve.tmp.png").mkdir()  # the old fixed name, taken by another run
+    path = learning_curve(samples, 1, tmp_path / "learning_curve.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".learning_curve.tmp.png", "learning_curve.png"]
