@@ -45,8 +45,16 @@ def evaluate_one(problem, session, values: dict[str, float]) -> dict:
     return rec
 
 
+#: Address-space cap of one sizing worker: a hostile or runaway deck costs only its worker.
+WORKER_MEMORY_MB = 8192
+
+
 def _init_worker(path: str, data_root: str | None) -> None:
     import os
+
+    from eda.procs import die_with_parent, limit_resources
+    die_with_parent()  # kill -9 of `eda size` leaves no worker behind
+    limit_resources(memory_mb=WORKER_MEMORY_MB)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from .problem import load_problem
     problem = load_problem(path, data_root)
