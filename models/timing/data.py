@@ -9,6 +9,7 @@ import csv
 import lzma
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -25,7 +26,33 @@ _TR = {"rise": 0, "fall": 1}
 
 
 def _open(path: Path):
-    return lzma.open(path, "rt") if path.suffix == ".xz" else open(path)
+    return lzma.open(path, "rt", encoding="utf-8") if path.suffix == ".xz" else open(path, encoding="utf-8")
+
+
+def _tsv_rows(path: Path) -> Iterator[tuple[int, dict[str, int], list[str]]]:
+    """(line number, column index by header, row) of a label TSV; unreadable bytes or a damaged
+    archive are a one-line EdaError naming the file (and line)."""
+    no = 1
+    try:
+        with _open(path) as f:
+            r = csv.reader(f, delimiter="\t")
+            head = next(r, None)
+            if not head:
+                raise EdaError(f"{path}:1: empty label file (no header)")
+            col = {h: i for i, h in enumerate(head)}
+            for row in r:
+                no = r.line_num
+                if row:
+                    yield no, col, row
+    except UnicodeDecodeError:
+        raise EdaError(f"{path}:{no + 1}: not UTF-8 text") from None
+    except (OSError, EOFError, lzma.LZMAError, csv.Error) as exc:
+        raise EdaError(f"{path}:{no}: cannot read label file: {exc}") from None
+
+
+def _bad_row(path: Path, no: int, exc: Exception) -> EdaError:
+    what = "missing column" if isinstance(exc, (IndexError, KeyError)) else "bad number"
+    return EdaError(f"{path}:{no}: truncated or malformed label row ({what}: {exc})")
 
 
 def label_file(ddir: Path, name: str, what: str) -> Path | None:
@@ -82,25 +109,21 @@ def load_labels(g: TimingGraph, ddir: Path, name: str) -> Labels:
     pins_f, arcs_f = label_file(ddir, name, "pins"), label_file(ddir, name, "arcs")
     if pins_f is None or arcs_f is None:
         raise EdaError(f"{ddir}: no {name}.pins.tsv[.xz] / {name}.arcs.tsv[.xz] labels")
-    with _open(pins_f) as f:
-        r = csv.reader(f, delimiter="\t")
-        head = next(r)
-        col = {h: i for i, h in enumerate(head)}
-        for row in r:
-            i = idx.get(row[0])
-            if i is None:
-                continue
+    for no, col, row in _tsv_rows(pins_f):
+        i = idx.get(row[0])
+        if i is None:
+            continue
+        try:
             for k in arr:
                 arr[k][2 * i] = float(row[col[f"{k}_r"]]) * 1e9
                 arr[k][2 * i + 1] = float(row[col[f"{k}_f"]]) * 1e9
+        except (IndexError, KeyError, ValueError) as exc:
+            raise _bad_row(pins_f, no, exc) from None
     key = {(int(s), int(d), int(a), int(b)): e for e, (s, d, a, b) in
            enumerate(zip(g.src, g.dst, g.tin, g.tout))}
     delay = np.full(len(g.src), np.nan)
-    with _open(arcs_f) as f:
-        r = csv.reader(f, delimiter="\t")
-        head = next(r)
-        col = {h: i for i, h in enumerate(head)}
-        for row in r:
+    for no, col, row in _tsv_rows(arcs_f):
+        try:
             s, d = idx.get(row[col["from"]]), idx.get(row[col["to"]])
             if s is None or d is None:
                 continue
@@ -109,6 +132,8 @@ def load_labels(g: TimingGraph, ddir: Path, name: str) -> Labels:
             e = key.get((s, d, tin, tout))
             if e is not None:
                 delay[e] = float(row[col["delay_max"]]) * 1e9
+        except (IndexError, KeyError, ValueError) as exc:
+            raise _bad_row(arcs_f, no, exc) from None
     return Labels(arr["at"], arr["rat"], arr["slack"], arr["slew"], delay)
 
 

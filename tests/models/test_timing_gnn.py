@@ -121,3 +121,29 @@ def test_predict_out_dir_with_labels(tmp_path, designs):
     assert "scatter.png" in (out / "report.md").read_text()
     arcs = (out / "arcs.tsv").read_text().splitlines()
     assert arcs[0].startswith("from\tto\tarc") and len(arcs) == len(designs[1][0].graph.src) + 1
+
+
+def _copy_design(tmp_path: Path, name: str = "epfl_ctrl") -> Path:
+    import shutil
+    src = DATA / "designs" / name
+    dst = tmp_path / "designs" / name
+    shutil.copytree(src, dst)
+    return dst
+
+
+@pytest.mark.parametrize("damage,expect", [
+    (lambda t: t.rsplit("\n", 2)[0] + "\n" + t.rsplit("\n", 2)[1].split("\t")[0] + "\n",
+     r"pins\.tsv\.xz:\d+: truncated or malformed label row"),
+    (lambda t: t.replace("\n", "\n\udcff", 1), r"pins\.tsv\.xz:2: not UTF-8"),
+])
+def test_damaged_label_tsv_is_a_located_one_line_error(tmp_path: Path, damage, expect) -> None:
+    """A truncated row (IndexError before) or bad bytes (UnicodeDecodeError) name FILE:LINE."""
+    import lzma
+    from eda.errors import EdaError
+    from models.timing.data import load_design, load_lib
+    ddir = _copy_design(tmp_path)
+    pins = ddir / "epfl_ctrl.pins.tsv.xz"
+    text = lzma.decompress(pins.read_bytes()).decode()
+    pins.write_bytes(lzma.compress(damage(text).encode("utf-8", "surrogateescape")))
+    with pytest.raises(EdaError, match=expect):
+        load_design(tmp_path, "epfl_ctrl", load_lib(DATA))
