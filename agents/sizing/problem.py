@@ -274,8 +274,13 @@ def load_problem(path: str | Path, data_root: str | Path | None = None) -> Probl
     path = Path(path)
     if not path.is_file():
         raise SizingError(f"{path}: no such file")
+    from eda.fileio import read_utf8
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = read_utf8(path)
+    except EdaError as exc:
+        raise SizingError(str(exc)) from None
+    try:
+        raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         loc = f":{mark.line + 1}:{mark.column + 1}" if mark else ""

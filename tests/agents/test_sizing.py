@@ -173,3 +173,13 @@ def test_learning_curve_leaves_no_fixed_temp_file(tmp_path: Path) -> None:
     path = learning_curve(samples, 1, tmp_path / "learning_curve.png")
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == [".learning_curve.tmp.png", "learning_curve.png"]
+
+
+def test_non_utf8_problem_yaml_is_a_located_one_line_error(tmp_path: Path) -> None:
+    p = _loose(tmp_path)
+    p.write_bytes(p.read_bytes().replace(b"specs:", b"# \xe9\nspecs:", 1))
+    with pytest.raises(SizingError, match=r"loose\.yaml:\d+:3: not UTF-8 text \(byte 0xe9\)"):
+        load_problem(p)
+    r = subprocess.run([*EDA, "size", str(p), "-o", str(tmp_path / "o")], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "not UTF-8" in r.stderr
